@@ -1,0 +1,437 @@
+"""The ``sanctio`` command: a thin shell over ingest, store and export.
+
+Commands parse arguments, call the pipeline, and render; no parsing or matching logic
+lives here.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sanctio import __version__
+from sanctio.ingest import Discovery, FileSet, UpdateResult, discover, update
+from sanctio.model import Entity
+from sanctio.store import Store, default_home
+
+app = typer.Typer(
+    name="sanctio",
+    help="Screen names against the official sanctions lists.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store", help="SQLite store file (default: $SANCTIO_HOME/sanctio.db).", envvar=None
+    ),
+]
+
+
+def _open_store(path: Path | None) -> Store:
+    return Store(path)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        console.print(f"sanctio {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version_callback, is_eager=True, help="Show version."),
+    ] = False,
+) -> None:
+    """sanctio: ingest the official sanctions lists and screen names against them."""
+
+
+def _parse_custom(values: list[str]) -> list[FileSet]:
+    from sanctio.sources import SOURCES
+
+    source = SOURCES["custom_csv"]
+    filesets = []
+    for value in values:
+        name, sep, file = value.partition("=")
+        if not sep or not name or not file:
+            raise typer.BadParameter(f"expected NAME=FILE, got {value!r}", param_hint="--custom")
+        code = name if name.startswith("custom_") else f"custom_{name}"
+        if not code.replace("_", "").isalnum() or code != code.lower():
+            raise typer.BadParameter(
+                f"watchlist name {name!r}: use lower-case letters, digits and _",
+                param_hint="--custom",
+            )
+        path = Path(file)
+        if not path.is_file():
+            raise typer.BadParameter(f"{path} is not a file", param_hint="--custom")
+        filesets.append(FileSet(source, code, {source.primary: path}))
+    return filesets
+
+
+@app.command("update")
+def update_cmd(
+    from_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--from", help="Load the list files found under this folder instead of downloading."
+        ),
+    ] = None,
+    dataset: Annotated[
+        list[str] | None, typer.Option("--dataset", "-d", help="Only this dataset (repeatable).")
+    ] = None,
+    custom: Annotated[
+        list[str] | None,
+        typer.Option("--custom", help="Your own watchlist CSV as NAME=FILE (repeatable)."),
+    ] = None,
+    min_ratio: Annotated[
+        float,
+        typer.Option(
+            help="Refuse a version holding fewer than this share of the active one's entities."
+        ),
+    ] = 0.5,
+    allow_older: Annotated[
+        bool, typer.Option(help="Load files dated before the active version.")
+    ] = False,
+    store_path: StoreOpt = None,
+) -> None:
+    """Load new versions of the lists (download them, or read them from --from DIR)."""
+    filesets: list[FileSet] = _parse_custom(custom or [])
+    failures: dict[str, str] = {}
+    if from_dir is not None:
+        try:
+            found: Discovery = discover(from_dir, dataset)
+        except FileNotFoundError as exc:
+            err.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(2) from exc
+        filesets.extend(found.filesets)
+        for path in found.orphans:
+            err.print(
+                f"[yellow]note:[/] {path} has no primary file beside it or elsewhere; ignored"
+            )
+        if found.ignored:
+            names = ", ".join(str(p.relative_to(from_dir)) for p in found.ignored[:5])
+            more = f" and {len(found.ignored) - 5} more" if len(found.ignored) > 5 else ""
+            err.print(f"[dim]not a known list format: {names}{more}[/]")
+    elif not custom:
+        from sanctio.fetch import fetch, official_downloads
+
+        downloads = official_downloads(dataset)
+        if not downloads:
+            err.print(f"[red]error:[/] no official download known for {', '.join(dataset or [])}")
+            raise typer.Exit(2)
+        with console.status(f"downloading {len(downloads)} files…"):
+            fetched, failures = fetch(downloads, default_home() / "downloads")
+        filesets.extend(fetched)
+    if not filesets and not failures:
+        err.print("[red]error:[/] no list files found" + (f" under {from_dir}" if from_dir else ""))
+        raise typer.Exit(2)
+
+    with (
+        _open_store(store_path) as store,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as progress,
+    ):
+        task = progress.add_task("parsing", total=len(filesets))
+
+        def advance(parsed: Any) -> None:
+            progress.update(task, advance=1, description=f"parsed {parsed.fileset.primary.name}")
+
+        results = update(
+            store, filesets, min_ratio=min_ratio, allow_older=allow_older, on_parsed=advance
+        )
+    _print_results(results, failures)
+    if failures or any(r.status == "refused" for r in results):
+        raise typer.Exit(1)
+
+
+def _print_results(results: list[UpdateResult], failures: dict[str, str]) -> None:
+    table = Table(title="update", show_lines=False)
+    for col in ("dataset", "status", "version", "entities", "+", "~", "-", "warnings", "parse s"):
+        table.add_column(col, justify="right" if col not in ("dataset", "status") else "left")
+    colors = {"loaded": "green", "unchanged": "dim", "skipped": "yellow", "refused": "red"}
+    for r in results:
+        p = r.parsed
+        warn_total = sum(p.ctx.warnings.values()) if p else 0
+        table.add_row(
+            r.dataset,
+            f"[{colors[r.status]}]{r.status}[/]",
+            r.version.version if r.version else "-",
+            f"{len(p.entities):,}" if p and not p.error else "-",
+            str(r.added) if r.status == "loaded" else "",
+            str(r.changed) if r.status == "loaded" else "",
+            str(r.removed) if r.status == "loaded" else "",
+            f"{warn_total:,}" if warn_total else "",
+            f"{p.seconds:.2f}" if p else "",
+        )
+    console.print(table)
+    for r in results:
+        if r.status in ("refused", "skipped"):
+            err.print(
+                f"[{'red' if r.status == 'refused' else 'yellow'}]{r.dataset}:[/] {r.message}"
+            )
+        if r.parsed is not None:
+            for note in r.parsed.fileset.notes:
+                err.print(f"[dim]{r.dataset}: {note}[/]")
+            for kind, count in sorted(r.parsed.ctx.warnings.items()):
+                examples = r.parsed.ctx.examples.get(kind, [])
+                eg = f" (e.g. {', '.join(examples)})" if examples else ""
+                err.print(f"[yellow]{r.dataset}: {count:,} × {kind}{eg}[/]")
+    for dataset, why in failures.items():
+        err.print(f"[red]{dataset}: download failed:[/] {why}; previous version stays active")
+
+
+@app.command("lists")
+def lists_cmd(
+    all_versions: Annotated[
+        bool, typer.Option("--all", help="Every version, refused attempts included.")
+    ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    store_path: StoreOpt = None,
+) -> None:
+    """The loaded datasets and their versions."""
+    with _open_store(store_path) as store:
+        versions = store.versions() if all_versions else store.active_versions()
+        if json_out:
+            rows = [
+                {
+                    "id": v.id,
+                    "dataset": v.dataset,
+                    "version": v.version,
+                    "published": v.published,
+                    "fetched_at": v.fetched_at.isoformat(),
+                    "status": v.status,
+                    "entities": v.entity_count,
+                    "names": v.name_count,
+                    "message": v.message,
+                }
+                for v in versions
+            ]
+            sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
+            return
+        if not versions:
+            err.print("no lists loaded yet: run `sanctio update` (or `sanctio update --from DIR`)")
+            raise typer.Exit(1)
+        table = Table(title="sanctions lists")
+        for col in (
+            "dataset",
+            "version",
+            "id",
+            "published",
+            "loaded",
+            "status",
+            "entities",
+            "names",
+        ):
+            table.add_column(col, justify="right" if col in ("id", "entities", "names") else "left")
+        for v in versions:
+            table.add_row(
+                v.dataset,
+                v.version,
+                str(v.id),
+                v.published or "-",
+                v.fetched_at.strftime("%Y-%m-%d %H:%M"),
+                v.status if v.status != "refused" else f"[red]refused[/]: {v.message}",
+                f"{v.entity_count:,}",
+                f"{v.name_count:,}",
+            )
+        console.print(table)
+
+
+def _render_entity(entity: Entity) -> Table:
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("id", entity.id)
+    table.add_row("schema", entity.schema)
+    for name in entity.names:
+        parts = ", ".join(
+            f"{k}={v}"
+            for k, v in (
+                ("first", name.first),
+                ("middle", name.middle),
+                ("last", name.last),
+                ("father", name.father),
+                ("title", name.title),
+            )
+            if v
+        )
+        table.add_row(
+            f"name ({name.kind.value})", name.full + (f"  [dim]{parts}[/]" if parts else "")
+        )
+    simple = [
+        ("birth date", entity.birth_dates),
+        ("birth place", entity.birth_places),
+        ("nationality", entity.nationalities),
+        ("citizenship", entity.citizenships),
+        ("country", entity.countries),
+        ("gender", [entity.gender] if entity.gender else []),
+        ("programs", entity.programs),
+        ("listed on", [entity.listed_on] if entity.listed_on else []),
+    ]
+    for label, values in simple:
+        if values:
+            table.add_row(label, ", ".join(values))
+    for ident in entity.identifiers:
+        extra = " ".join(x for x in (ident.country and f"({ident.country})", ident.note) if x)
+        table.add_row(f"id ({ident.label or ident.type})", f"{ident.number} {extra}".strip())
+    for addr in entity.addresses:
+        table.add_row("address", addr.full)
+    for rel in entity.relations:
+        table.add_row(
+            rel.kind.replace("_", " "),
+            rel.target_name + (f" → {rel.target_id}" if rel.target_id else ""),
+        )
+    for prop, values in sorted(entity.properties.items()):
+        table.add_row(prop, ", ".join(values))
+    for remark in entity.remarks:
+        table.add_row("remarks", remark)
+    return table
+
+
+@app.command("show")
+def show_cmd(
+    entity_id: Annotated[str, typer.Argument(help="Entity id, e.g. us_ofac_sdn:28036.")],
+    version: Annotated[
+        int | None, typer.Option(help="As of this version id (see `sanctio lists --all`).")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    store_path: StoreOpt = None,
+) -> None:
+    """Everything known about one listed entity, in every version it appeared in."""
+    with _open_store(store_path) as store:
+        records = store.history(entity_id)
+        if not records:
+            err.print(f"[red]error:[/] no entity {entity_id!r} in any loaded version")
+            raise typer.Exit(1)
+        current = store.get(entity_id, version)
+        referrers = store.referrers(entity_id)
+        versions = {v.id: v for v in store.versions(entity_id.split(":", 1)[0])}
+        if json_out:
+            out = {
+                "entity": current.to_dict() if current else None,
+                "history": [
+                    {
+                        "valid_from": versions[r.valid_from].version,
+                        "valid_from_id": r.valid_from,
+                        "valid_to_id": r.valid_to,
+                        "entity": r.entity.to_dict(),
+                    }
+                    for r in records
+                ],
+                "referred_by": [{"id": e.id, "name": e.caption} for e in referrers],
+            }
+            sys.stdout.write(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode() + "\n")
+            return
+        if current is None:
+            last = records[-1]
+            ended = versions[last.valid_to].version if last.valid_to else "?"
+            console.print(
+                f"[yellow]{entity_id} is not in the {'chosen' if version else 'active'} "
+                f"version; it was delisted in version {ended}. Last known state:[/]"
+            )
+            current = last.entity
+        console.print(_render_entity(current))
+        if referrers:
+            console.print("\n[bold]linked from[/]")
+            for e in referrers:
+                console.print(f"  {e.id}  {e.caption}")
+        console.print("\n[bold]versions[/]")
+        for r in records:
+            start = versions[r.valid_from]
+            end = versions[r.valid_to].version if r.valid_to else "active"
+            console.print(f"  {start.version} (v{start.id}) → {end}")
+
+
+@app.command("diff")
+def diff_cmd(
+    dataset: Annotated[str, typer.Argument(help="Dataset code, e.g. gb_hmt_sanctions.")],
+    old: Annotated[
+        int | None, typer.Option("--from", help="Older version id (default: previous).")
+    ] = None,
+    new: Annotated[
+        int | None, typer.Option("--to", help="Newer version id (default: active).")
+    ] = None,
+    store_path: StoreOpt = None,
+) -> None:
+    """What changed between two versions of a dataset."""
+    with _open_store(store_path) as store:
+        loaded = [v for v in store.versions(dataset) if v.status != "refused"]
+        if len(loaded) < 2 and (old is None or new is None):
+            err.print(
+                f"[red]error:[/] {dataset} has {len(loaded)} loaded version(s); nothing to compare"
+            )
+            raise typer.Exit(1)
+        new_id = new if new is not None else loaded[-1].id
+        old_id = old if old is not None else max(v.id for v in loaded if v.id < new_id)
+        d = store.diff(dataset, old_id, new_id)
+        console.print(
+            f"{dataset}: v{old_id} → v{new_id}: "
+            f"[green]+{len(d.added)}[/] [yellow]~{len(d.changed)}[/] [red]-{len(d.removed)}[/]"
+        )
+        for label, ids, vid in (
+            ("+", d.added, new_id),
+            ("~", d.changed, new_id),
+            ("-", d.removed, old_id),
+        ):
+            for eid in ids:
+                ent = store.get(eid, vid)
+                console.print(f"  {label} {eid}  {ent.caption if ent else ''}")
+
+
+@app.command("export")
+def export_cmd(
+    fmt: Annotated[
+        str,
+        typer.Option("--format", help="ftm (FollowTheMoney JSON lines) or json (sanctio's model)."),
+    ] = "ftm",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+    dataset: Annotated[
+        list[str] | None, typer.Option("--dataset", "-d", help="Only this dataset.")
+    ] = None,
+    store_path: StoreOpt = None,
+) -> None:
+    """Write the active entities as JSON lines."""
+    if fmt not in ("ftm", "json"):
+        raise typer.BadParameter("use ftm or json", param_hint="--format")
+    from sanctio.ftm import to_ftm
+
+    out = output.open("wb") if output else sys.stdout.buffer
+    count = 0
+    try:
+        with _open_store(store_path) as store:
+            for version in store.active_versions():
+                if dataset and version.dataset not in dataset:
+                    continue
+                for entity in store.entities(version.dataset, version.id):
+                    docs = to_ftm(entity) if fmt == "ftm" else iter([entity.to_dict()])
+                    for doc in docs:
+                        out.write(orjson.dumps(doc) + b"\n")
+                    count += 1
+    finally:
+        if output:
+            out.close()
+    err.print(f"[dim]{count:,} entities exported[/]")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
