@@ -28,7 +28,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 StoreOpt = Annotated[
     Path | None,
@@ -165,7 +165,11 @@ def update_cmd(
 def _print_results(results: list[UpdateResult], failures: dict[str, str]) -> None:
     table = Table(title="update", show_lines=False)
     for col in ("dataset", "status", "version", "entities", "+", "~", "-", "warnings", "parse s"):
-        table.add_column(col, justify="right" if col not in ("dataset", "status") else "left")
+        table.add_column(
+            col,
+            justify="right" if col not in ("dataset", "status") else "left",
+            no_wrap=col == "dataset",
+        )
     colors = {"loaded": "green", "unchanged": "dim", "skipped": "yellow", "refused": "red"}
     for r in results:
         p = r.parsed
@@ -240,7 +244,11 @@ def lists_cmd(
             "entities",
             "names",
         ):
-            table.add_column(col, justify="right" if col in ("id", "entities", "names") else "left")
+            table.add_column(
+                col,
+                justify="right" if col in ("id", "entities", "names") else "left",
+                no_wrap=col in ("dataset", "version", "published", "entities", "names"),
+            )
         for v in versions:
             table.add_row(
                 v.dataset,
@@ -257,7 +265,7 @@ def lists_cmd(
 
 def _render_entity(entity: Entity) -> Table:
     table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_column(style="bold")
+    table.add_column(style="bold", no_wrap=True)
     table.add_column()
     table.add_row("id", entity.id)
     table.add_row("schema", entity.schema)

@@ -8,6 +8,7 @@ authority), and each resolved "Linked To" an ``UnknownLink``, as OpenSanctions d
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,6 +26,8 @@ AUTHORITIES = {
     "ca_dfatd_sema_sanctions": "Global Affairs Canada",
     "au_dfat_sanctions": "Department of Foreign Affairs and Trade",
 }
+
+_RE_FTM_UNSAFE = re.compile(r"[^0-9a-zA-Z.-]+")
 
 _NAME_PROPS = {
     NameKind.PRIMARY: "name",
@@ -45,10 +48,19 @@ _ID_PROPS = {
 }
 
 
+def ftm_id(entity_id: str) -> str:
+    """FtM ids allow only ``[0-9a-zA-Z.-]``: ``us_ofac_sdn:28036`` → ``us-ofac-sdn-28036``.
+
+    The sanctio id stays available in each exported object's ``sanctio_id`` key.
+    """
+    return _RE_FTM_UNSAFE.sub("-", entity_id).strip("-.")
+
+
 def to_ftm(entity: Entity) -> Iterator[dict[str, Any]]:
     """The FtM entities describing one listing: the target, its Sanction, its links."""
+    eid = ftm_id(entity.id)
     proxy = ftm_model.make_entity(entity.schema)
-    proxy.id = entity.id
+    proxy.id = eid
     for name in entity.names:
         proxy.add(_NAME_PROPS[name.kind], name.full, quiet=True)
         if name.kind == NameKind.PRIMARY:
@@ -75,29 +87,30 @@ def to_ftm(entity: Entity) -> Iterator[dict[str, Any]]:
     proxy.add("topics", "sanction", quiet=True)
     for prop, values in entity.properties.items():
         proxy.add(prop, values, quiet=True)
-    yield _with_meta(proxy.to_dict(), entity.dataset, target=True)
+    yield _with_meta(proxy.to_dict(), entity, target=True)
 
     sanction = ftm_model.make_entity("Sanction")
-    sanction.id = f"{entity.id}-sanction"
-    sanction.add("entity", entity.id)
+    sanction.id = f"{eid}-sanction"
+    sanction.add("entity", eid)
     sanction.add("authority", AUTHORITIES.get(entity.dataset, entity.dataset))
     sanction.add("program", entity.programs, quiet=True)
     sanction.add("listingDate", entity.listed_on, quiet=True)
     sanction.add("sourceUrl", entity.source_url, quiet=True)
-    yield _with_meta(sanction.to_dict(), entity.dataset, target=False)
+    yield _with_meta(sanction.to_dict(), entity, target=False)
 
     for i, rel in enumerate(entity.relations):
         if rel.target_id is None:
             continue
         link = ftm_model.make_entity("UnknownLink")
-        link.id = f"{entity.id}-link-{i}"
-        link.add("subject", entity.id)
-        link.add("object", rel.target_id)
+        link.id = f"{eid}-link-{i}"
+        link.add("subject", eid)
+        link.add("object", ftm_id(rel.target_id))
         link.add("role", rel.kind.replace("_", " "))
-        yield _with_meta(link.to_dict(), entity.dataset, target=False)
+        yield _with_meta(link.to_dict(), entity, target=False)
 
 
-def _with_meta(data: dict[str, Any], dataset: str, *, target: bool) -> dict[str, Any]:
-    data["datasets"] = [dataset]
+def _with_meta(data: dict[str, Any], entity: Entity, *, target: bool) -> dict[str, Any]:
+    data["datasets"] = [entity.dataset]
     data["target"] = target
+    data["sanctio_id"] = entity.id
     return data

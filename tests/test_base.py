@@ -67,8 +67,16 @@ def test_excel_serial_date() -> None:
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("Cambodia", "kh"), ("Korea, North", "kp"), ("the Russian Federation", "ru"),
-     ("Iran (Islamic Republic of)", "ir"), ("Burma", "mm"), ("Atlantis", None), ("-0-", None)],
+    [
+        ("Cambodia", "kh"),
+        ("Korea, North", "kp"),
+        ("the Russian Federation", "ru"),
+        ("Iran (Islamic Republic of)", "ir"),
+        ("Burma", "mm"),
+        ("Crimea", "ua"),
+        ("Atlantis", None),
+        ("-0-", None),
+    ],
 )
 def test_to_country(text: str, code: str | None) -> None:
     assert to_country(text) == code

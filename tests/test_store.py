@@ -44,7 +44,11 @@ def test_update_is_a_diff_and_old_versions_stay_readable(store: Store) -> None:
     )
     v2 = store.add_version(
         "test_list",
-        [person("1", "KIM, Kun", dob="1954-01-01"), person("2", "CHANDY, King"), person("4", "NEW, Two")],
+        [
+            person("1", "KIM, Kun", dob="1954-01-01"),
+            person("2", "CHANDY, King"),
+            person("4", "NEW, Two"),
+        ],
         label="v2",
     )
     assert (v2.entity_count, store.version_stats(v2.id)) == (3, (1, 1, 1))
@@ -63,13 +67,19 @@ def test_update_is_a_diff_and_old_versions_stay_readable(store: Store) -> None:
     history = store.history("test_list:1")
     assert [(h.valid_from, h.valid_to) for h in history] == [(v1.id, v2.id), (v2.id, None)]
     diff = store.diff("test_list", v1.id, v2.id)
-    assert (diff.added, diff.changed, diff.removed) == (["test_list:4"], ["test_list:1"], ["test_list:3"])
+    assert (diff.added, diff.changed, diff.removed) == (
+        ["test_list:4"],
+        ["test_list:1"],
+        ["test_list:3"],
+    )
     # Unchanged entity 2 costs no new history row.
     assert len(store.history("test_list:2")) == 1
 
 
 def test_shrunken_version_is_refused_and_previous_stays_active(store: Store) -> None:
-    first = store.add_version("test_list", [person(str(i), f"NAME {i}") for i in range(10)], label="a")
+    first = store.add_version(
+        "test_list", [person(str(i), f"NAME {i}") for i in range(10)], label="a"
+    )
     with pytest.raises(UpdateRefused, match="fewer than 50%"):
         store.add_version("test_list", [person("1", "NAME 1")], label="b")
     assert store.active_version("test_list") == first
@@ -86,7 +96,9 @@ def test_empty_and_duplicate_versions_are_refused_atomically(store: Store) -> No
     with pytest.raises(UpdateRefused, match="no entities"):
         store.add_version("test_list", [], label="b")
     with pytest.raises(StoreError, match="appears twice"):
-        store.add_version("test_list", [person("1", "A"), person("1", "A2"), person("3", "C")], label="c")
+        store.add_version(
+            "test_list", [person("1", "A"), person("1", "A2"), person("3", "C")], label="c"
+        )
     assert store.active_version("test_list") == first
     assert store.get("test_list:3") is None
 
@@ -94,8 +106,12 @@ def test_empty_and_duplicate_versions_are_refused_atomically(store: Store) -> No
 def test_versions_record_files_and_warnings(store: Store) -> None:
     files = [SourceFile("sdn", "/x/sdn.csv", "ab" * 32, 10)]
     v = store.add_version(
-        "test_list", [person("1", "A")], label="2024-05-03", published="2024-05-03",
-        files=files, warnings={"bad date": 2},
+        "test_list",
+        [person("1", "A")],
+        label="2024-05-03",
+        published="2024-05-03",
+        files=files,
+        warnings={"bad date": 2},
     )
     again = store.version(v.id)
     assert again is not None

@@ -288,7 +288,8 @@ def to_country(value: str | None) -> str | None:
 
     Uses FollowTheMoney's country table (names in many languages, "Korea, North",
     "Burma", ...). Returns None for values that are not a country ("Gaza", "at sea"); the
-    caller counts those as warnings rather than inventing a code.
+    caller counts those as warnings rather than inventing a code. The first call loads
+    FtM's territory table (about 1.5 s); later calls are dictionary look-ups.
     """
     if value is None:
         return None
@@ -304,5 +305,9 @@ def to_country(value: str | None) -> str | None:
         # "the Russian Federation", "Iran (Islamic Republic of)" and similar formal names.
         simplified = re.sub(r"\(.*?\)|^the\s+", "", key, flags=re.I).strip(" ,.")
         code = registry.country.clean_text(simplified) if simplified else None
+    if code is not None and "-" in code:
+        # FtM knows sub-national territories ("ua-cri" for Crimea); the model promises
+        # ISO 3166-1 alpha-2, so a region stands for the country it belongs to.
+        code = code.split("-", 1)[0]
     _COUNTRY_CACHE[key] = code
     return code
