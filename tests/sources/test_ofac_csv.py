@@ -16,10 +16,10 @@ from sanctio.sources import SOURCES, ofac_csv
 from sanctio.sources.base import ParseContext, ParseError, read_head, to_country
 
 FIXTURE_FILES = {
-    "sdn": "sdn.csv",
-    "alt": "alt.csv",
-    "add": "add.csv",
-    "comments": "sdn_comments.csv",
+    "sdn": "SDN.CSV",
+    "alt": "ALT.CSV",
+    "add": "ADD.CSV",
+    "comments": "SDN_COMMENTS.CSV",
 }
 
 

@@ -41,8 +41,8 @@ def test_registered() -> None:
 
 
 def test_classify_by_name_and_root(tmp_path: Path) -> None:
-    sdn = FIXTURES / "sdn.xml"
-    cons = FIXTURES / "consolidated.xml"
+    sdn = FIXTURES / "SDN.XML"
+    cons = FIXTURES / "CONSOLIDATED.XML"
     assert ofac_xml.classify(sdn, read_head(sdn)) == ("us_ofac_sdn", "xml")
     assert ofac_xml.classify(cons, read_head(cons)) == ("us_ofac_cons", "xml")
     # Upper case and gzip-compressed names still classify.
@@ -50,7 +50,10 @@ def test_classify_by_name_and_root(tmp_path: Path) -> None:
     gz.write_bytes(gzip.compress(sdn.read_bytes()))
     assert ofac_xml.classify(gz, read_head(gz)) == ("us_ofac_sdn", "xml")
     # The UN's consolidated.xml has the same name but another root.
-    un = Path(__file__).resolve().parent.parent / "fixtures" / "un_xml" / "consolidated.xml"
+    un = tmp_path / "consolidated.xml"
+    shutil.copy(
+        Path(__file__).resolve().parent.parent / "fixtures" / "un_xml" / "un_consolidated.xml", un
+    )
     assert ofac_xml.classify(un, read_head(un)) is None
     # Right root, unknown name.
     other = tmp_path / "export.xml"
@@ -62,7 +65,7 @@ def test_classify_by_name_and_root(tmp_path: Path) -> None:
 
 
 def test_fixture_old_namespace() -> None:
-    ctx, entities = parse(FIXTURES / "sdn.xml")
+    ctx, entities = parse(FIXTURES / "SDN.XML")
     assert ctx.published == "2024-05-03"
     assert list(entities) == ["1001", "1002", "1003", "1004", "1005"]
     assert {k: e.schema for k, e in entities.items()} == {
@@ -78,7 +81,7 @@ def test_fixture_old_namespace() -> None:
 
 
 def test_fixture_individual() -> None:
-    _, entities = parse(FIXTURES / "sdn.xml")
+    _, entities = parse(FIXTURES / "SDN.XML")
     kim = entities["1001"]
     primary = kim.names[0]
     assert (primary.full, primary.kind, primary.first, primary.last) == (
@@ -130,7 +133,7 @@ def test_fixture_individual() -> None:
 
 
 def test_fixture_entity() -> None:
-    _, entities = parse(FIXTURES / "sdn.xml")
+    _, entities = parse(FIXTURES / "SDN.XML")
     org = entities["1002"]
     assert org.names[0].full == "EXAMPLE TRADING CO."
     assert (org.names[0].first, org.names[0].last) == (None, None)
@@ -149,7 +152,7 @@ def test_fixture_entity() -> None:
 
 
 def test_fixture_vessel_and_aircraft() -> None:
-    _, entities = parse(FIXTURES / "sdn.xml")
+    _, entities = parse(FIXTURES / "SDN.XML")
     vessel = entities["1003"]
     assert vessel.names[0].full == "SEA EXAMPLE"
     assert [(i.type, i.number) for i in vessel.identifiers] == [
@@ -174,7 +177,7 @@ def test_fixture_vessel_and_aircraft() -> None:
 
 
 def test_fixture_new_namespace() -> None:
-    ctx, entities = parse(FIXTURES / "consolidated.xml", "us_ofac_cons")
+    ctx, entities = parse(FIXTURES / "CONSOLIDATED.XML", "us_ofac_cons")
     assert ctx.published == "2025-03-28"
     assert [e.id for e in entities.values()] == ["us_ofac_cons:9001", "us_ofac_cons:9002"]
     assert entities["9001"].names[0].full == "EXAMPLE, Ahmad"
@@ -207,7 +210,7 @@ def test_birth_dates(raw: str, expected: list[str] | None) -> None:
 
 def test_record_count_mismatch_refuses_file(tmp_path: Path) -> None:
     bad = tmp_path / "sdn.xml"
-    text = (FIXTURES / "sdn.xml").read_text(encoding="utf-8")
+    text = (FIXTURES / "SDN.XML").read_text(encoding="utf-8")
     bad.write_text(text.replace("<Record_Count>5<", "<Record_Count>6<"), encoding="utf-8")
     stream = ofac_xml.parse(ParseContext("us_ofac_sdn"), {"xml": bad})
     with pytest.raises(ParseError, match="Record_Count says 6 entries but the file holds 5") as err:
@@ -216,7 +219,7 @@ def test_record_count_mismatch_refuses_file(tmp_path: Path) -> None:
 
 
 def test_truncated_gzip(tmp_path: Path) -> None:
-    packed = gzip.compress((FIXTURES / "sdn.xml").read_bytes())
+    packed = gzip.compress((FIXTURES / "SDN.XML").read_bytes())
     bad = tmp_path / "sdn.xml.gz"
     bad.write_bytes(packed[: len(packed) // 2])
     with pytest.raises(ParseError, match="truncated gzip") as err:
@@ -225,7 +228,7 @@ def test_truncated_gzip(tmp_path: Path) -> None:
 
 
 def test_truncated_xml_names_file_and_line(tmp_path: Path) -> None:
-    raw = (FIXTURES / "sdn.xml").read_bytes()
+    raw = (FIXTURES / "SDN.XML").read_bytes()
     bad = tmp_path / "sdn.xml"
     bad.write_bytes(raw[: len(raw) // 2])
     with pytest.raises(ParseError, match="invalid XML") as err:
@@ -235,7 +238,7 @@ def test_truncated_xml_names_file_and_line(tmp_path: Path) -> None:
 
 
 def test_wrong_encoding(tmp_path: Path) -> None:
-    raw = (FIXTURES / "sdn.xml").read_bytes().replace(b"Maria", b"Mar\xeda")  # Latin-1 í
+    raw = (FIXTURES / "SDN.XML").read_bytes().replace(b"Maria", b"Mar\xeda")  # Latin-1 í
     bad = tmp_path / "sdn.xml"
     bad.write_bytes(raw)
     with pytest.raises(ParseError, match="invalid XML") as err:
@@ -259,7 +262,7 @@ def test_wrong_root(tmp_path: Path) -> None:
 
 
 def test_bad_records_are_warnings(tmp_path: Path) -> None:
-    text = (FIXTURES / "consolidated.xml").read_text(encoding="utf-8")
+    text = (FIXTURES / "CONSOLIDATED.XML").read_text(encoding="utf-8")
     text = text.replace("<sdnType>Entity</sdnType>", "<sdnType>Spaceship</sdnType>")
     text = text.replace("<dateOfBirth>1962</dateOfBirth>", "<dateOfBirth>31 Foo 1962</dateOfBirth>")
     bad = tmp_path / "consolidated.xml"

@@ -15,7 +15,7 @@ from sanctio.sources import un_xml
 from sanctio.sources.base import SOURCES, ParseContext, ParseError, read_head, to_country
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-FIXTURE = FIXTURES / "un_xml" / "consolidated.xml"
+FIXTURE = FIXTURES / "un_xml" / "un_consolidated.xml"
 REAL = Path("un_2026-02-27") / "consolidated.xml.gz"
 
 
@@ -42,7 +42,7 @@ def test_classify(tmp_path: Path) -> None:
     renamed = tmp_path / "UN_consolidated.xml.gz"
     renamed.write_bytes(gzip.compress(FIXTURE.read_bytes()))
     assert un_xml.classify(renamed, read_head(renamed)) == ("un_sc_sanctions", "xml")
-    ofac = FIXTURES / "ofac_xml" / "consolidated.xml"
+    ofac = FIXTURES / "ofac_xml" / "CONSOLIDATED.XML"
     assert un_xml.classify(ofac, read_head(ofac)) is None
     not_xml = tmp_path / "consolidated.csv"
     not_xml.write_bytes(FIXTURE.read_bytes())
@@ -213,7 +213,7 @@ def test_empty_and_wrong_root(tmp_path: Path) -> None:
     with pytest.raises(ParseError, match="empty"):
         parse(empty)
     with pytest.raises(ParseError, match="expected <CONSOLIDATED_LIST>"):
-        parse(FIXTURES / "ofac_xml" / "consolidated.xml")
+        parse(FIXTURES / "ofac_xml" / "CONSOLIDATED.XML")
 
 
 def test_bad_records_are_warnings(tmp_path: Path) -> None:
