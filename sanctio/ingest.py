@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sanctio.model import DatasetVersion, Entity, SourceFile
 from sanctio.sources import SOURCES, ParseContext, ParseError, Source
-from sanctio.sources.base import read_head
+from sanctio.sources.base import read_head, save_country_cache
 from sanctio.store import Store, StoreError, UpdateRefused
 
 _RE_FOLDER_DATE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
@@ -262,6 +262,7 @@ def update(
         if on_parsed is not None:
             on_parsed(parsed)
         by_dataset[fs.dataset].append(parsed)
+    save_country_cache()
     results: list[UpdateResult] = []
     for dataset in sorted(by_dataset):
         for parsed in sorted(by_dataset[dataset], key=lambda p: p.date or ""):

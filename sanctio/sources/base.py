@@ -159,6 +159,11 @@ def read_text(path: Path, encodings: tuple[str, ...] = ("utf-8-sig",)) -> str:
     years, the alternatives after it.
     """
     raw = read_bytes(path)
+    if b"\x00" in raw and not any(enc.startswith("utf-16") for enc in encodings):
+        # A single-byte fallback such as cp1252 decodes anything, UTF-16 and binary
+        # included; NUL bytes never occur in the text lists we read.
+        line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
+        raise ParseError("contains NUL bytes: UTF-16 or binary, not a text list", path, line)
     for enc in encodings:
         try:
             return raw.decode(enc)
@@ -280,26 +285,86 @@ def excel_serial_date(value: float | int | str | datetime | date | None) -> str 
     return (datetime(1899, 12, 30) + timedelta(days=serial)).date().isoformat()
 
 
-_COUNTRY_CACHE: dict[str, str | None] = {}
+# Spellings FtM's table misses, or gets wrong once a bracket is dropped ("Congo (…)"),
+# and misspellings or demonyms seen in the official lists themselves.
+_COUNTRY_OVERRIDES = {
+    "congo (democratic republic)": "cd",
+    "congo, democratic republic": "cd",
+    "democratic republic of congo": "cd",
+    "drc": "cd",
+    "congo (republic)": "cg",
+    "aghanistan": "af",
+    "united kingom": "gb",
+    "trinadad and tobago": "tt",
+    "belarussian": "by",
+    "türkiyish": "tr",
+    "turkiyish": "tr",
+}
+_RE_COUNTRY_CODE = re.compile(r"^[a-z]{2}$")
+_COUNTRY_CACHE: dict[str, str | None] | None = None
+_COUNTRY_CACHE_DIRTY = False
 
 
-def to_country(value: str | None) -> str | None:
-    """Country name or code as lists write it → ISO 3166-1 alpha-2 (lower case), or None.
+def _country_cache_path() -> Path:
+    """Per-user cache of resolved country spellings, keyed by the FtM/rigour versions.
 
-    Uses FollowTheMoney's country table (names in many languages, "Korea, North",
-    "Burma", ...). Returns None for values that are not a country ("Gaza", "at sea"); the
-    caller counts those as warnings rather than inventing a code. The first call loads
-    FtM's territory table (about 1.5 s); later calls are dictionary look-ups.
+    Resolving the first name loads rigour's territory table, which transliterates ~29k
+    names (about 1.5 s). Lists repeat the same few hundred country spellings, so the
+    answers are kept between runs and the table is only loaded for a spelling never
+    seen before.
     """
-    if value is None:
-        return None
-    key = value.strip()
-    if not key or key == "-0-":
-        return None
-    if key in _COUNTRY_CACHE:
-        return _COUNTRY_CACHE[key]
+    import os
+    from importlib.metadata import version
+
+    from platformdirs import user_cache_path
+
+    base = os.environ.get("SANCTIO_CACHE")
+    folder = Path(base) if base else user_cache_path("sanctio", appauthor=False)
+    key = f"{version('followthemoney')}-{version('rigour')}"
+    return folder / f"countries-{key}.json"
+
+
+def _load_country_cache() -> dict[str, str | None]:
+    global _COUNTRY_CACHE
+    if _COUNTRY_CACHE is None:
+        _COUNTRY_CACHE = {}
+        try:
+            import orjson
+
+            loaded = orjson.loads(_country_cache_path().read_bytes())
+            if isinstance(loaded, dict):
+                _COUNTRY_CACHE.update(loaded)
+        except (OSError, ValueError):
+            pass
+    return _COUNTRY_CACHE
+
+
+def save_country_cache() -> None:
+    """Write newly resolved spellings to the per-user cache (best effort)."""
+    global _COUNTRY_CACHE_DIRTY
+    if not _COUNTRY_CACHE_DIRTY or _COUNTRY_CACHE is None:
+        return
+    import orjson
+
+    path = _country_cache_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(orjson.dumps(_COUNTRY_CACHE, option=orjson.OPT_SORT_KEYS))
+        tmp.replace(path)
+        _COUNTRY_CACHE_DIRTY = False
+    except OSError:
+        pass
+
+
+def _resolve_country(key: str) -> str | None:
     from followthemoney.types import registry
 
+    override = _COUNTRY_OVERRIDES.get(key.strip(" .;,").casefold())
+    if override is not None:
+        return override
+    if len(key) <= 3 and not key.isupper():
+        return None  # "to", "in": English words, not the codes of Tonga and India
     code = registry.country.clean_text(key)
     if code is None:
         # "the Russian Federation", "Iran (Islamic Republic of)" and similar formal names.
@@ -309,5 +374,28 @@ def to_country(value: str | None) -> str | None:
         # FtM knows sub-national territories ("ua-cri" for Crimea); the model promises
         # ISO 3166-1 alpha-2, so a region stands for the country it belongs to.
         code = code.split("-", 1)[0]
-    _COUNTRY_CACHE[key] = code
+    if code is None or code == "zz" or not _RE_COUNTRY_CODE.match(code):
+        return None  # "zz" (global), "suhh" (USSR): not a current ISO country
+    return code
+
+
+def to_country(value: str | None) -> str | None:
+    """Country name or code as lists write it → ISO 3166-1 alpha-2 (lower case), or None.
+
+    Uses FollowTheMoney's country table (names in many languages, "Korea, North",
+    "Burma", ...). Returns None for values that are not a current country ("Gaza", "at
+    sea", "USSR"); the caller counts those as warnings rather than inventing a code.
+    """
+    global _COUNTRY_CACHE_DIRTY
+    if value is None:
+        return None
+    key = value.strip()
+    if not key or key == "-0-":
+        return None
+    cache = _load_country_cache()
+    if key in cache:
+        return cache[key]
+    code = _resolve_country(key)
+    cache[key] = code
+    _COUNTRY_CACHE_DIRTY = True
     return code

@@ -101,7 +101,6 @@ _ALT_KINDS = {"aka": NameKind.ALIAS, "fka": NameKind.FORMER, "nka": NameKind.ALI
 _NO_COUNTRY = frozenset({"none identified", "undetermined", "unknown"})
 
 
-
 def classify(path: Path, head: bytes) -> tuple[str, str] | None:
     """Recognise the eight OFAC legacy CSV names by name alone.
 
