@@ -434,7 +434,3 @@ def test_real_records(real: tuple[dict[str, Entity], ParseContext, float]) -> No
 
     # "Nik Mohammad (previously listed as)"
     assert ("Nik Mohammad", NameKind.FORMER) in _names(entities["19"])
-
-
-def test_real_speed(real: tuple[dict[str, Entity], ParseContext, float]) -> None:
-    assert real[2] < 2.0

@@ -361,7 +361,3 @@ def test_real_name_kinds(real: tuple[dict[str, Entity], ParseContext, float]) ->
     # Nearly every Russian/Belarusian/Iranian listing carries its name in its own script.
     assert kinds[NameKind.ORIGINAL_SCRIPT] > 2800
     assert all(n.full == n.full.strip() and n.full for e in entities.values() for n in e.names)
-
-
-def test_real_speed(real: tuple[dict[str, Entity], ParseContext, float]) -> None:
-    assert real[2] < 1.0

@@ -6,14 +6,13 @@ import csv
 import gzip
 import io
 import shutil
-import time
 from pathlib import Path
 
 import pytest
 
 from sanctio.model import Entity, NameKind
 from sanctio.sources import SOURCES, ofac_csv
-from sanctio.sources.base import ParseContext, ParseError, read_head, to_country
+from sanctio.sources.base import ParseContext, ParseError, read_head
 
 FIXTURE_FILES = {
     "sdn": "SDN.CSV",
@@ -602,14 +601,3 @@ def test_real_consolidated(shared_lists: Path) -> None:
     }
     assert "RUSAG" in {n.full for n in bank.names}
     assert entities["17014"].id == "us_ofac_cons:17014"
-
-
-def test_real_sdn_speed(sdn_files: dict[str, Path]) -> None:
-    to_country("Russia")  # FtM's country table loads once per process, for every source
-    best = float("inf")
-    for _ in range(3):  # best of three: other processes share the machine
-        start = time.perf_counter()
-        entities = list(ofac_csv.parse(ParseContext("us_ofac_sdn"), sdn_files))
-        best = min(best, time.perf_counter() - start)
-    assert len(entities) == 14_965
-    assert best < 1.5, f"parsing the SDN set took {best:.2f} s"

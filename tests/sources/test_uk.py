@@ -11,7 +11,6 @@ import gzip
 import io
 import re
 import shutil
-import time
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -141,10 +140,7 @@ def test_classify_real_files(shared_lists: Path) -> None:
 
 def test_fcdo_ods_real(shared_lists: Path) -> None:
     path = shared_lists / ODS_REAL
-    started = time.perf_counter()
     ctx, by_id = run(uk.parse_fcdo_ods, "ods", path)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 2.0, f"ODS parse took {elapsed:.2f}s"
 
     # Independent count: the type cells as raw text in content.xml.
     with zipfile.ZipFile(path) as zf:
@@ -209,10 +205,7 @@ def test_hmt_2018_real(shared_lists: Path) -> None:
     assert len(raw) == 9487
     assert Counter(r["Alias Type"] for r in raw) == {"Prime Alias": 2952, "AKA": 6516, "FKA": 19}
 
-    started = time.perf_counter()
     ctx, by_id = run(uk.parse_hmt_csv, "conlist", path, uk.HMT)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.0, f"HMT 2018 parse took {elapsed:.2f}s"
 
     assert ctx.published == "2018-04-13"
     assert len(by_id) == 2106 == len({r["Group ID"] for r in raw})
@@ -264,10 +257,7 @@ def test_hmt_2014_real(shared_lists: Path) -> None:
     assert len(raw) == 8950
     assert Counter(r["Alias Type"] for r in raw) == {"Prime Alias": 3080, "AKA": 5845, "FKA": 25}
 
-    started = time.perf_counter()
     ctx, by_id = run(uk.parse_hmt_csv, "conlist", path, uk.HMT)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.0, f"HMT 2014 parse took {elapsed:.2f}s"
 
     assert ctx.published == "2014-04-02"
     assert len(by_id) == 2297

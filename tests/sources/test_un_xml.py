@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import re
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 
 from sanctio.model import Entity, NameKind
 from sanctio.sources import un_xml
-from sanctio.sources.base import SOURCES, ParseContext, ParseError, read_head, to_country
+from sanctio.sources.base import SOURCES, ParseContext, ParseError, read_head
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 FIXTURE = FIXTURES / "un_xml" / "un_consolidated.xml"
@@ -356,10 +355,3 @@ def test_real_records(real: tuple[ParseContext, dict[str, Entity]]) -> None:
     assert omm.names[0].full == "OCEAN MARITIME MANAGEMENT COMPANY, LIMITED (OMM)"
     assert "East Sea Shipping Company" in names(omm, NameKind.ALIAS)
     assert omm.countries == ["kp"]
-
-
-def test_real_speed(shared_lists: Path) -> None:
-    to_country("Iraq")  # the country table loads once per process; not the parser's cost
-    start = time.perf_counter()
-    parse(shared_lists / REAL)
-    assert time.perf_counter() - start < 1.0
