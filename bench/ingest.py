@@ -79,18 +79,24 @@ def main() -> None:
     if not args.lists.is_dir():
         sys.exit(f"no list files at {args.lists}; pass --lists or set SANCTIO_TEST_DATA")
     runs = []
-    for _ in range(args.repeat):
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", "--lists", str(args.lists)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        runs.append(json.loads(out.stdout))
+    with tempfile.TemporaryDirectory() as cache:
+        # The first run starts with an empty country cache (a first-ever update); the
+        # others reuse it, as every later update on a machine does.
+        env = {**os.environ, "SANCTIO_CACHE": cache}
+        for _ in range(args.repeat + 1):
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", "--lists", str(args.lists)],
+                check=True,
+                capture_output=True,
+                text=True,
+                env=env,
+            )
+            runs.append(json.loads(out.stdout))
+    cold, runs = runs[0], runs[1:]
     last = runs[-1]
     print(
         f"\nsanctio ingest benchmark: {args.lists}"
-        f"  ({args.repeat} run(s), {os.cpu_count()} cores)\n"
+        f"  (1 cold + {args.repeat} warm run(s), {os.cpu_count()} cores)\n"
     )
     print(f"{'dataset':<26} {'file':<58} {'status':<9} {'entities':>9} {'parse s':>8}")
     print("-" * 114)
@@ -106,9 +112,12 @@ def main() -> None:
     print(f"{'import s':<40} {last['import_s']:>10.2f}")
     print(f"{'discover s':<40} {last['discover_s']:>10.2f}")
     print(f"{'parse + store s':<40} {last['update_s']:>10.2f}")
-    print(f"{'total s (median of runs)':<40} {statistics.median(totals):>10.2f}   target <= 10")
-    print(f"{'total s (min / max)':<40} {min(totals):>10.2f} / {max(totals):.2f}")
-    print(f"{'peak RSS MB':<40} {max(float(r['peak_rss_mb']) for r in runs):>10.0f}")
+    print(f"{'total s, first run (cold caches)':<40} {cold['total_s']:>10.2f}   target <= 10")
+    median = statistics.median(totals)
+    print(f"{'total s (median of warm runs)':<40} {median:>10.2f}   target <= 10")
+    print(f"{'total s (min / max of warm runs)':<40} {min(totals):>10.2f} / {max(totals):.2f}")
+    peak = max(float(r["peak_rss_mb"]) for r in [cold, *runs])
+    print(f"{'peak RSS MB':<40} {peak:>10.0f}")
     print(f"{'store size MB':<40} {last['db_mb']:>10.1f}")
 
 
