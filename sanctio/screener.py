@@ -12,12 +12,19 @@ Scores are calibrated so that :data:`DEFAULT_THRESHOLD` is the one cut-off most 
 
 from __future__ import annotations
 
+import pickle
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from sanctio.index import Index, normalize_identifier
+from sanctio.match import Prepared, evidence, score_candidate
+from sanctio.match.names import NameScore, Rarity, score_tokens
 from sanctio.model import SCHEMATA, Entity
+from sanctio.normalize import Token, analyze
+from sanctio.sources.base import parse_date, to_country
 from sanctio.store import Store
 
 DEFAULT_THRESHOLD = 0.70
@@ -83,18 +90,32 @@ class Match:
 
 
 class Screener:
-    """Screens queries against every active list version in a store."""
+    """Screens queries against every active list version of a store, via its index."""
 
-    def __init__(self, entities: Iterable[Entity], versions: dict[str, int] | None = None):
-        self.entities: dict[str, Entity] = {e.id: e for e in entities}
-        self.versions = versions or {}
+    def __init__(self, entities: Iterable[Entity] | None = None, *, index: Index | None = None):
+        if index is None:
+            index = Index.build(entities or [])
+        self.index = index
+
+    @property
+    def versions(self) -> dict[str, int]:
+        """Dataset → version id the answers come from (for audit trails)."""
+        return dict(self.index.versions)
 
     @classmethod
-    def open(cls, store: Store | None = None) -> Screener:
-        """The screener over a store's active versions (default: $SANCTIO_HOME)."""
+    def open(cls, store: Store | None = None, *, rebuild: bool = False) -> Screener:
+        """The screener over a store's active versions (default: $SANCTIO_HOME).
+
+        Loads the index saved for exactly these versions, or builds and saves it.
+        """
         store = store or Store()
-        versions = {v.dataset: v.id for v in store.active_versions()}
-        return cls(store.all_entities(), versions)
+        path = index_path(store)
+        if not rebuild and path.exists():
+            try:
+                return cls(index=Index.load(path))
+            except (OSError, EOFError, pickle.UnpicklingError, TypeError, AttributeError):
+                pass  # unreadable or from another sanctio version: rebuild below
+        return cls(index=build_index(store))
 
     def screen(
         self,
@@ -113,6 +134,19 @@ class Screener:
         query = Query(name, schema, birth_date, countries, ids)
         return self.screen_query(query, datasets=datasets, limit=limit, threshold=threshold)
 
+    def prepare(self, query: Query) -> Prepared:
+        """Validate and analyse a query once."""
+        query = query.validated()
+        renderings = tuple(analyze(query.name, query.schema))
+        if not renderings:
+            raise QueryError("name has no letters or digits sanctio can compare")
+        birth = parse_date(query.birth_date) if query.birth_date else None
+        if query.birth_date and birth is None:
+            raise QueryError(f"unreadable birth date {query.birth_date!r}; use YYYY-MM-DD")
+        countries = tuple(c for c in (to_country(c) for c in query.countries) if c)
+        ids = tuple(i for i in (normalize_identifier(x) for x in query.identifiers) if i)
+        return Prepared(query.name, query.schema, renderings, birth, countries, ids)
+
     def screen_query(
         self,
         query: Query,
@@ -120,48 +154,77 @@ class Screener:
         datasets: Sequence[str] | None = None,
         limit: int = 10,
         threshold: float = DEFAULT_THRESHOLD,
+        candidates: int = 40,
     ) -> list[Match]:
-        """Placeholder engine (rapidfuzz over every name); replaced by index + scorer."""
-        from rapidfuzz import fuzz
-
-        query = query.validated()
-        q = query.name.casefold()
+        """Candidates from the index, each scored and explained; best first."""
+        prepared = self.prepare(query)
+        index = self.index
+        wanted = set(datasets) if datasets else None
+        # Retrieved name records grouped by listing, in retrieval order.
+        by_entity: dict[int, list[int]] = {}
+        for ri in index.candidates(prepared.renderings, limit=candidates):
+            by_entity.setdefault(index.records[ri][0], []).append(ri)
+        if prepared.identifiers:
+            for ei in self._by_identifier(prepared.identifiers):
+                by_entity.setdefault(ei, [r for r, rec in enumerate(index.records) if rec[0] == ei])
         out: list[Match] = []
-        for entity in self.entities.values():
-            if datasets and entity.dataset not in datasets:
+        memo: dict[tuple[int, tuple[Token, ...]], NameScore] = {}
+        for ei, records in by_entity.items():
+            info = index.entities[ei]
+            if wanted is not None and info.dataset not in wanted:
                 continue
-            best, best_name = 0.0, ""
-            for n in entity.names:
-                s = fuzz.token_sort_ratio(q, n.full.casefold()) / 100
-                if s > best:
-                    best, best_name = s, n.full
-            if best >= threshold:
-                out.append(
-                    Match(
-                        entity.id,
-                        entity.dataset,
-                        entity.source_id,
-                        best_name,
-                        entity.caption,
-                        entity.schema,
-                        best,
-                        {"name": best},
-                    )
+            if not evidence.schema_compatible(prepared.schema, info.schema):
+                continue
+            names = [(index.records[r][1], index.tokens(r)) for r in records]
+            scored = score_candidate(prepared, info, names, index.rarity, memo)
+            if scored.score < threshold:
+                continue
+            out.append(
+                Match(
+                    info.id,
+                    info.dataset,
+                    info.source_id,
+                    scored.list_name,
+                    info.caption,
+                    info.schema,
+                    scored.score,
+                    scored.explanation,
                 )
-        out.sort(key=lambda m: -m.score)
+            )
+        out.sort(key=lambda m: (-m.score, m.entity_id))
         return out[:limit]
+
+    def _by_identifier(self, ids: tuple[str, ...]) -> list[int]:
+        wanted = set(ids)
+        return [i for i, e in enumerate(self.index.entities) if wanted.intersection(e.identifiers)]
+
+
+def index_path(store: Store) -> Path:
+    """Where the index for a store's active versions lives (beside the store)."""
+    versions = {v.dataset: v.id for v in store.active_versions()}
+    return store.path.parent / "index" / f"{Index.fingerprint(versions)}.pickle"
+
+
+def build_index(store: Store) -> Index:
+    """Build the index of a store's active versions, save it, drop stale ones."""
+    versions = {v.dataset: v.id for v in store.active_versions()}
+    index = Index.build(store.all_entities(), versions)
+    path = index_path(store)
+    index.save(path)
+    for old in path.parent.glob("*.pickle"):
+        if old != path:
+            old.unlink(missing_ok=True)
+    return index
 
 
 def compare_names(a: str, b: str, schema: str = "Person") -> float:
-    """Similarity of two names in [0, 1], on the same scale as a screening score's name part."""
-    screener = Screener([_entity_for(b, schema)])
-    matches = screener.screen(a, schema=schema, threshold=0.0, limit=1)
-    return matches[0].score if matches else 0.0
+    """Similarity of two names in [0, 1], on the same scale as a screening score.
 
-
-def _entity_for(name: str, schema: str) -> Entity:
-    from sanctio.model import Name
-
-    entity = Entity(dataset="pair", source_id="b", schema=schema)
-    entity.add_name(Name(name))
-    return entity
+    Rarity weights come from the shipped table of part frequencies on the official lists.
+    """
+    prior = Rarity.prior()
+    best = 0.0
+    for qa in analyze(a, schema):
+        for cb in analyze(b, schema):
+            best = max(best, score_tokens(qa, cb, prior).score)
+    return best

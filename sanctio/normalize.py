@@ -1,0 +1,658 @@
+"""Names → comparable tokens. Pure functions, no I/O; the index and the scorer share them.
+
+What a name goes through, in order, and why:
+
+1. **Unicode clean-up**: NFKC (full-width letters, ligatures), invisible characters removed
+   (zero-width spaces and joiners, bidi marks: classic evasion), control characters
+   become spaces.
+2. **Homoglyph folding**: a word mixing Latin with Cyrillic or Greek look-alikes
+   (``Рutin`` with a Cyrillic Р) is folded to Latin before anything else.
+3. **Transliteration** to ASCII: ICU ``Any-Latin; Latin-ASCII`` for most scripts, Hangul
+   syllable by syllable (so ``김정은`` gives ``gim jeong eun``, three parts, as lists write
+   Korean names), ``anyascii`` for scripts ICU leaves untouched (Khmer, Myanmar…).
+   Han characters get extra *renderings*: Mandarin (ICU), Korean (Hanja readings) and
+   Japanese (pykakasi), because ``金正恩`` is Kim Jong Un, not Jin Zheng En.
+4. **Tokenising**: case-fold, possessive ``'s`` dropped, apostrophes inside words dropped
+   (``O'Brien`` → ``obrien``), split on everything else; ``&`` is ``and``.
+5. **Token roles**: titles and honorifics (Mr, Dr, Gen., Sheikh, Oknha, H.E.) are dropped
+   from person names; legal forms (LLC, ООО, GmbH, S.A.…) are canonicalised with rigour
+   and marked, as are generic company words (Trading, Group…) and particles (al, bin,
+   van, de…): such tokens must never carry a match by themselves.
+6. **Phonetic key**: a consonant skeleton in which romanisation variants collide
+   (Muhammad/Mohammed/Mohamad → ``md``; Qadhafi/Gaddafi → ``kdf``; Jeong/Jong → ``jnk``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import IntEnum
+from functools import lru_cache
+
+__all__ = [
+    "Kind",
+    "Token",
+    "analyze",
+    "clean",
+    "fold_homoglyphs",
+    "phonetic_key",
+    "renderings",
+    "tokenize",
+    "transliterate",
+]
+
+
+class Kind(IntEnum):
+    """A token's role in a name; the scorer weighs each role differently."""
+
+    NAME = 0
+    PARTICLE = 1  # al, bin, van, de: part of a name, weak evidence
+    LEGAL = 2  # llc, jsc, gmbh: says what an organisation is, not which
+    GENERIC = 3  # trading, group, international: common company words
+    INITIAL = 4  # a single letter standing for a given name
+    NUMBER = 5  # digits or a series marker (II, XV): must agree exactly
+    PATRONYMIC = 6  # Vladimirovich, Oleksandrivna, Aliyev oglu: often left out by others
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str  # ASCII, lower case
+    key: str  # phonetic skeleton
+    kind: Kind
+
+
+# --- 1. Unicode clean-up ----------------------------------------------------------------
+
+_SPACE_CATEGORIES = {"Cc", "Zl", "Zp", "Zs"}
+
+
+def clean(text: str) -> str:
+    """NFKC, invisible characters removed, controls and odd spaces made plain spaces."""
+    text = unicodedata.normalize("NFKC", text)
+    out = []
+    for ch in text:
+        if ch.isascii():
+            out.append(" " if ch < " " or ch == "\x7f" else ch)
+            continue
+        cat = unicodedata.category(ch)
+        if cat == "Cf":
+            continue  # zero-width space/joiner, bidi controls, soft hyphen
+        out.append(" " if cat in _SPACE_CATEGORIES else ch)
+    return " ".join("".join(out).split())
+
+
+# --- 2. Homoglyphs ----------------------------------------------------------------------
+
+_HOMOGLYPHS = str.maketrans(
+    {
+        # Cyrillic
+        "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o",
+        "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s",
+        "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
+        "С": "C", "Т": "T", "У": "Y", "Х": "X", "І": "I", "Ј": "J", "Ѕ": "S",
+        # Greek
+        "α": "a", "ο": "o", "ρ": "p", "ν": "v", "ι": "i", "κ": "k", "τ": "t", "υ": "u",
+        "Α": "A", "Β": "B", "Ε": "E", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
+        "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "Ζ": "Z",
+    }
+)  # fmt: skip
+
+
+def _is_latin_letter(ch: str) -> bool:
+    return (ch.isascii() and ch.isalpha()) or "LATIN" in unicodedata.name(ch, "")
+
+
+def fold_homoglyphs(text: str) -> str:
+    """Fold Cyrillic/Greek look-alikes inside words that also contain Latin letters.
+
+    A wholly Cyrillic word is a Cyrillic name and is transliterated properly later; only a
+    mix (``Рutin``, ``Bаnk``) is an evasion attempt or a keyboard accident.
+    """
+    if text.isascii():
+        return text
+    words = text.split(" ")
+    for i, word in enumerate(words):
+        if word.isascii():
+            continue
+        has_latin = any(_is_latin_letter(c) for c in word if c.isalpha())
+        has_other = any(not _is_latin_letter(c) for c in word if c.isalpha())
+        if has_latin and has_other:
+            words[i] = word.translate(_HOMOGLYPHS)
+    return " ".join(words)
+
+
+# --- 3. Transliteration ------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _icu() -> object:
+    import icu
+
+    return icu.Transliterator.createInstance("Any-Latin; Latin-ASCII")
+
+
+def _is_hangul(ch: str) -> bool:
+    return "\uac00" <= ch <= "\ud7a3"
+
+
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+def _is_kana(ch: str) -> bool:
+    return "\u3040" <= ch <= "\u30ff"
+
+
+def _icu_ascii(text: str) -> str:
+    out: str = _icu().transliterate(text)  # type: ignore[attr-defined]
+    if not out.isascii():
+        from anyascii import anyascii
+
+        out = anyascii(out)
+    return out
+
+
+def transliterate(text: str) -> str:
+    """Any script → ASCII (case kept). Hangul syllables come out space-separated."""
+    if text.isascii():
+        return text
+    if any(_is_hangul(c) for c in text):
+        # One syllable at a time: ICU otherwise glues a whole word ("gimjeong-eun").
+        text = "".join(f" {c} " if _is_hangul(c) else c for c in text)
+    out = _icu_ascii(text)
+    return " ".join(out.split())
+
+
+# Korean surnames: Revised Romanisation (what ICU gives) → the spellings lists use.
+_KOREAN_SURNAMES = {
+    "gim": ("kim",), "i": ("lee", "yi", "ri", "rhee", "li"), "bak": ("park", "pak"),
+    "choe": ("choi",), "jeong": ("jung", "chung", "jong"), "gang": ("kang",),
+    "jo": ("cho",), "yun": ("yoon",), "jang": ("chang",), "im": ("lim", "rim"),
+    "han": (), "o": ("oh",), "seo": ("suh",), "sin": ("shin",), "gwon": ("kwon",),
+    "bag": ("park", "pak", "bak"), "baeg": ("baek", "paek"), "hwang": (), "an": ("ahn",),
+    "song": (), "ryu": ("yoo", "yu"), "yu": ("yoo", "ryu"),
+    "hong": (), "jeon": ("chun", "jun", "chon"), "go": ("ko",), "mun": ("moon",),
+    "yang": (), "son": ("sohn",), "bae": ("pae",), "baek": ("paek",), "heo": ("hur",),
+    "no": ("roh", "noh"), "ri": ("lee", "li"), "ju": ("joo", "chu"), "gu": ("koo",),
+    "u": ("woo",), "na": ("ra",), "cha": (), "sim": ("shim",), "min": (), "jin": ("chin",),
+}  # fmt: skip
+
+# Hanja read as a surname differ from their everyday reading (金 is 김 as a name).
+_HANJA_SURNAMES = {
+    "金": "김",
+    "李": "이",
+    "朴": "박",
+    "崔": "최",
+    "鄭": "정",
+    "柳": "류",
+    "盧": "노",
+}
+
+
+@lru_cache(maxsize=1)
+def _kakasi() -> object:
+    import pykakasi
+
+    return pykakasi.kakasi()  # type: ignore[no-untyped-call]
+
+
+def _japanese_reading(text: str) -> str | None:
+    try:
+        parts = _kakasi().convert(text)  # type: ignore[attr-defined]
+    except Exception:  # pragma: no cover - optional dependency misbehaving
+        return None
+    return " ".join(p["hepburn"] for p in parts if p.get("hepburn"))
+
+
+def _korean_reading(text: str) -> str | None:
+    try:
+        import hanja
+    except ImportError:  # pragma: no cover
+        return None
+    chars = [c for c in text if not c.isspace()]
+    if not chars:
+        return None
+    first = _HANJA_SURNAMES.get(chars[0])
+    hangul = hanja.translate(text, "substitution")
+    if first and hangul:
+        hangul = first + hangul[1:]
+    return str(hangul)
+
+
+def renderings(text: str) -> list[str]:
+    """Every ASCII rendering worth trying for a name (several only for Han script)."""
+    base = transliterate(text)
+    if not any(_is_han(c) for c in text):
+        return [base]
+    out = [base]
+    if not any(_is_kana(c) for c in text):
+        korean = _korean_reading(text)
+        if korean:
+            out.append(transliterate(korean))
+    japanese = _japanese_reading(text)
+    if japanese:
+        out.append(transliterate(japanese))
+    return list(dict.fromkeys(r for r in out if r.strip()))
+
+
+# --- 4. Tokenising ----------------------------------------------------------------------
+
+_RE_POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
+_RE_APOSTROPHE = re.compile(r"(?<=\w)['’`ʻʼ](?=\w)")
+_RE_DOTTED = re.compile(r"\b(?:[a-z]\.){2,}")  # "l.l.c." "s.a." "p.l.c."
+_RE_SPLIT = re.compile(r"[^a-z0-9]+")
+
+
+_OCR_DIGITS = str.maketrans("0134578", "oleastb")
+
+
+def tokenize(text: str, *, ocr: bool = False) -> list[str]:
+    """ASCII text → lower-case word tokens.
+
+    With ``ocr``, digits inside words are read as the letters they are mistaken for
+    (``Ig0r Sech1n``); person names hold no digits, company names legitimately do.
+    """
+    text = text.casefold().replace("&", " and ")
+    text = _RE_POSSESSIVE.sub("", text)
+    text = _RE_APOSTROPHE.sub("", text)
+    text = _RE_DOTTED.sub(lambda m: m.group(0).replace(".", "") + " ", text)
+    tokens = [t for t in _RE_SPLIT.split(text) if t]
+    if ocr:
+        tokens = [
+            t.translate(_OCR_DIGITS) if not t.isdigit() and not t.isalpha() else t for t in tokens
+        ]
+    return tokens
+
+
+# --- 5. Token roles ---------------------------------------------------------------------
+
+TITLES = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "professor",
+        "sir",
+        "dame",
+        "lord",
+        "lady",
+        "madam",
+        "madame",
+        "mme",
+        "mlle",
+        "herr",
+        "frau",
+        "sheikh",
+        "shaikh",
+        "sheik",
+        "shaykh",
+        "sayed",
+        "sayyid",
+        "sayyed",
+        "syed",
+        "hajji",
+        "haji",
+        "hadji",
+        "alhaj",
+        "alhaji",
+        "mullah",
+        "mawlawi",
+        "maulvi",
+        "maulawi",
+        "molvi",
+        "maulana",
+        "mufti",
+        "imam",
+        "ayatollah",
+        "hojatoleslam",
+        "gen",
+        "general",
+        "lt",
+        "ltgen",
+        "maj",
+        "major",
+        "col",
+        "colonel",
+        "capt",
+        "captain",
+        "cpt",
+        "brig",
+        "brigadier",
+        "adm",
+        "admiral",
+        "cmdr",
+        "commander",
+        "sgt",
+        "sergeant",
+        "cpl",
+        "corporal",
+        "marshal",
+        "he",
+        "excellency",
+        "his",
+        "her",
+        "honorable",
+        "honourable",
+        "rev",
+        "reverend",
+        "president",
+        "prasident",
+        "presidente",
+        "vice",
+        "prime",
+        "minister",
+        "senator",
+        "governor",
+        "ambassador",
+        "monsieur",
+        "senor",
+        "senora",
+        "sra",
+        "dona",
+        "oknha",
+        "okhna",
+        "neak",
+        "samdech",
+        "lok",
+        "chumteav",
+        "jr",
+        "jnr",
+        "sr",
+        "snr",
+        "ii",
+        "iii",
+        "iv",
+    ]
+)
+PARTICLES = frozenset(
+    [
+        "al",
+        "el",
+        "ad",
+        "ad",
+        "as",
+        "ash",
+        "at",
+        "az",
+        "ar",
+        "an",
+        "ul",
+        "bin",
+        "ibn",
+        "bint",
+        "ben",
+        "binti",
+        "bte",
+        "ould",
+        "van",
+        "von",
+        "der",
+        "den",
+        "de",
+        "da",
+        "di",
+        "del",
+        "della",
+        "dos",
+        "das",
+        "do",
+        "du",
+        "la",
+        "le",
+        "des",
+        "y",
+        "e",
+        "abu",
+        "abou",
+        "abo",
+        "umm",
+    ]
+)
+GENERIC = frozenset(
+    [
+        "trading",
+        "trade",
+        "traders",
+        "group",
+        "holding",
+        "holdings",
+        "international",
+        "intl",
+        "industries",
+        "industrial",
+        "industry",
+        "services",
+        "service",
+        "enterprise",
+        "enterprises",
+        "general",
+        "global",
+        "import",
+        "export",
+        "imports",
+        "exports",
+        "investment",
+        "investments",
+        "development",
+        "management",
+        "solutions",
+        "technologies",
+        "technology",
+        "systems",
+        "products",
+        "partners",
+        "resources",
+        "commercial",
+        "company",
+        "companies",
+        "corporation",
+        "co",
+        "the",
+        "of",
+        "and",
+        "for",
+        "in",
+        "on",
+    ]
+)
+ROMAN_NUMERALS = frozenset(
+    [
+        "ii",
+        "iii",
+        "iv",
+        "vi",
+        "vii",
+        "viii",
+        "ix",
+        "xi",
+        "xii",
+        "xiii",
+        "xiv",
+        "xv",
+        "xvi",
+        "xvii",
+        "xviii",
+        "xix",
+        "xx",
+    ]
+)
+_PATRONYMIC_ENDINGS = (
+    "ovich", "evich", "ovych", "evych", "ovna", "evna", "ivna", "ichna", "ogly", "oglu",
+    "kyzy", "uulu", "ovitch", "evitch",
+)  # fmt: skip
+LEGAL = frozenset(
+    [
+        "llc",
+        "ltd",
+        "limited",
+        "inc",
+        "incorporated",
+        "corp",
+        "plc",
+        "lp",
+        "llp",
+        "gmbh",
+        "ag",
+        "kg",
+        "ug",
+        "sa",
+        "sas",
+        "sarl",
+        "srl",
+        "spa",
+        "bv",
+        "nv",
+        "ab",
+        "as",
+        "asa",
+        "oy",
+        "aps",
+        "jsc",
+        "ojsc",
+        "cjsc",
+        "pjsc",
+        "oao",
+        "zao",
+        "pao",
+        "ooo",
+        "ao",
+        "tov",
+        "pp",
+        "fze",
+        "fzco",
+        "fzc",
+        "fzllc",
+        "dmcc",
+        "sdn",
+        "bhd",
+        "pte",
+        "pty",
+        "pvt",
+        "ltda",
+        "eireli",
+        "cv",
+        "sab",
+        "kft",
+        "zrt",
+        "rt",
+        "doo",
+        "dd",
+        "ad",
+        "ead",
+        "eood",
+        "sro",
+        "as",
+        "akb",
+        "kk",
+        "gk",
+        "jv",
+        "sc",
+        "scs",
+        "snc",
+    ]
+)
+
+
+def _org_form(text: str) -> str:
+    """Legal forms in any language to one short form each, by rigour's maintained table."""
+    from rigour.names import replace_org_types_compare
+
+    return str(replace_org_types_compare(text.casefold()))
+
+
+# --- 6. Phonetic key --------------------------------------------------------------------
+
+_DIGRAPHS = (
+    ("sch", "s"), ("tch", "c"), ("dzh", "j"), ("zh", "j"), ("dj", "j"), ("kh", "h"),
+    ("gh", "k"), ("ph", "f"), ("th", "t"), ("dh", "d"), ("sh", "s"), ("ch", "c"),
+    ("ck", "k"), ("ts", "c"), ("tz", "c"), ("ou", "u"), ("oo", "u"), ("ee", "i"),
+    ("q", "k"), ("x", "ks"), ("z", "s"), ("w", "v"), ("g", "k"), ("y", "i"),
+)  # fmt: skip
+_VOWELS = frozenset("aeiou")
+
+
+@lru_cache(maxsize=200_000)
+def phonetic_key(token: str) -> str:
+    """A consonant skeleton in which common romanisation variants collide.
+
+    Vowels carry most of the disagreement between romanisations (Mohammed/Muhammad,
+    Jeong/Jong, Yevgeny/Evgeni) and abjad scripts write none (``mhmd``), so they go; an
+    ``h`` after a consonant or at the end is mostly a vowel sign (Mohammed, Abdullah,
+    Moshe) and goes too; doubled letters collapse. Digits are kept as they are.
+    """
+    if token.isdigit():
+        return token
+    s = token
+    for a, b in _DIGRAPHS:
+        if a in s:
+            s = s.replace(a, b)
+    out: list[str] = []
+    for i, ch in enumerate(s):
+        if ch in _VOWELS:
+            continue
+        if ch == "h" and i > 0:
+            continue
+        if out and out[-1] == ch:
+            continue
+        out.append(ch)
+    return "".join(out) or token[:1]
+
+
+# --- Putting it together ----------------------------------------------------------------
+
+_PERSONS = {"Person"}
+_ORGS = {"Organization", "Company", "Vessel", "Airplane"}
+
+
+def _tokens_of(ascii_text: str, schema: str | None) -> tuple[Token, ...]:
+    is_org = schema in _ORGS
+    text = _org_form(ascii_text) if schema not in _PERSONS else ascii_text
+    raw = tokenize(text, ocr=not is_org)
+    if not is_org:
+        kept = [t for t in raw if t not in TITLES]
+        raw = kept if kept else raw
+    tokens = []
+    for t in raw:
+        if t.isdigit() or (is_org and t in ROMAN_NUMERALS):
+            kind = Kind.NUMBER
+        elif t in LEGAL and schema not in _PERSONS:
+            kind = Kind.LEGAL
+        elif t in GENERIC and schema not in _PERSONS:
+            kind = Kind.GENERIC
+        elif t in PARTICLES:
+            kind = Kind.PARTICLE
+        elif len(t) == 1:
+            kind = Kind.INITIAL
+        elif schema not in _ORGS and len(t) > 6 and t.endswith(_PATRONYMIC_ENDINGS):
+            kind = Kind.PATRONYMIC
+        else:
+            kind = Kind.NAME
+        tokens.append(Token(t, phonetic_key(t), kind))
+    return tuple(tokens)
+
+
+def analyze(name: str, schema: str | None = None) -> list[tuple[Token, ...]]:
+    """A name → one token sequence per rendering (usually exactly one)."""
+    text = fold_homoglyphs(clean(name))
+    if schema not in _PERSONS and not text.isascii():
+        text = _org_form(text)  # "beschränkter Haftung" must be matched before ASCII folding
+    korean = any(_is_hangul(c) for c in text)
+    out: list[tuple[Token, ...]] = []
+    for rendering in renderings(text):
+        tokens = _tokens_of(rendering, schema)
+        if not tokens:
+            continue
+        variants = [tokens]
+        if korean or any(_is_han(c) for c in text):
+            # The family name comes first in Korean script; lists spell it Kim, Lee, Park.
+            for alt in _KOREAN_SURNAMES.get(tokens[0].text, ()):
+                variants.append((Token(alt, phonetic_key(alt), Kind.NAME), *tokens[1:]))
+        for v in variants:
+            if v not in out:
+                out.append(v)
+    return out
