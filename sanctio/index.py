@@ -34,9 +34,20 @@ KEY_WEIGHTS = {"t": 1.0, "k": 0.9, "d": 0.7, "kd": 0.7, "dd": 0.55}
 MAX_POSTINGS = 60_000  # a key this common only helps when the query has nothing rarer
 
 
+_ID_PREFIXES = ("IMO", "MMSI")
+
+
 def normalize_identifier(value: str) -> str:
-    """Identifier numbers compared on letters and digits only, upper case."""
-    return "".join(ch for ch in value.upper() if ch.isalnum())
+    """Identifier numbers compared on letters and digits only, upper case.
+
+    A type prefix written into the number (``IMO 9074729``) is dropped, so it meets the
+    bare number a list may give.
+    """
+    norm = "".join(ch for ch in value.upper() if ch.isalnum())
+    for prefix in _ID_PREFIXES:
+        if norm.startswith(prefix) and norm[len(prefix) :].isdigit():
+            return norm[len(prefix) :]
+    return norm
 
 
 @dataclass(slots=True)

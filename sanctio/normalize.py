@@ -413,6 +413,44 @@ PARTICLES = frozenset(
         "umm",
     ]
 )
+# Industry words: they say what a company does, rarely which company it is.
+INDUSTRY = frozenset(
+    [
+        "oil",
+        "gas",
+        "petroleum",
+        "energy",
+        "shipping",
+        "marine",
+        "maritime",
+        "airlines",
+        "airline",
+        "aviation",
+        "logistics",
+        "transport",
+        "construction",
+        "engineering",
+        "steel",
+        "metals",
+        "mining",
+        "chemical",
+        "chemicals",
+        "pharmaceutical",
+        "insurance",
+        "finance",
+        "financial",
+        "capital",
+        "securities",
+        "fund",
+        "trust",
+        "leasing",
+        "electronics",
+        "electric",
+        "power",
+        "telecom",
+        "communications",
+    ]
+)
 GENERIC = frozenset(
     [
         "trading",
@@ -609,10 +647,23 @@ _PERSONS = {"Person"}
 _ORGS = {"Organization", "Company", "Vessel", "Airplane"}
 
 
+# One spelling for the company words rigour leaves alone ("Co" and "Company" alike).
+_ORG_SYNONYMS = {
+    "company": "co",
+    "corporation": "corp",
+    "international": "intl",
+    "limited": "ltd",
+    "incorporated": "inc",
+    "holdings": "holding",
+}
+
+
 def _tokens_of(ascii_text: str, schema: str | None) -> tuple[Token, ...]:
     is_org = schema in _ORGS
     text = _org_form(ascii_text) if schema not in _PERSONS else ascii_text
     raw = tokenize(text, ocr=not is_org)
+    if schema not in _PERSONS:
+        raw = [_ORG_SYNONYMS.get(t, t) for t in raw]
     if not is_org:
         kept = [t for t in raw if t not in TITLES]
         raw = kept if kept else raw
@@ -622,7 +673,7 @@ def _tokens_of(ascii_text: str, schema: str | None) -> tuple[Token, ...]:
             kind = Kind.NUMBER
         elif t in LEGAL and schema not in _PERSONS:
             kind = Kind.LEGAL
-        elif t in GENERIC and schema not in _PERSONS:
+        elif (t in GENERIC or t in INDUSTRY) and schema not in _PERSONS:
             kind = Kind.GENERIC
         elif t in PARTICLES:
             kind = Kind.PARTICLE

@@ -21,7 +21,7 @@ from typing import Any
 
 from sanctio.index import Index, normalize_identifier
 from sanctio.match import Prepared, evidence, score_candidate
-from sanctio.match.names import NameScore, Rarity, score_tokens
+from sanctio.match.names import BETA, BETA_ORG, NameScore, Rarity, score_tokens
 from sanctio.model import SCHEMATA, Entity
 from sanctio.normalize import Token, analyze
 from sanctio.sources.base import parse_date, to_country
@@ -223,8 +223,9 @@ def compare_names(a: str, b: str, schema: str = "Person") -> float:
     Rarity weights come from the shipped table of part frequencies on the official lists.
     """
     prior = Rarity.prior()
+    beta = BETA if schema in ("Person", "LegalEntity") else BETA_ORG
     best = 0.0
     for qa in analyze(a, schema):
         for cb in analyze(b, schema):
-            best = max(best, score_tokens(qa, cb, prior).score)
+            best = max(best, score_tokens(qa, cb, prior, beta).score)
     return best

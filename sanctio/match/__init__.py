@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sanctio.match import evidence
-from sanctio.match.names import NameScore, Weigher, score_tokens
+from sanctio.match.names import BETA, BETA_ORG, NameScore, Weigher, score_tokens
 from sanctio.model import NameKind
 from sanctio.normalize import Token
 
@@ -63,13 +63,14 @@ def score_candidate(
     often on several lists, and is then aligned only once.
     """
     memo = {} if memo is None else memo
+    beta = BETA if info.schema in ("Person", "LegalEntity") else BETA_ORG
     best: tuple[float, int, NameScore, tuple[Token, ...], tuple[Token, ...]] | None = None
     for name_idx, tokens in names:
         factor = KIND_FACTOR[info.names[name_idx][1]]
         for r, rendering in enumerate(query.renderings):
             ns = memo.get((r, tokens))
             if ns is None:
-                ns = memo[(r, tokens)] = score_tokens(rendering, tokens, weight)
+                ns = memo[(r, tokens)] = score_tokens(rendering, tokens, weight, beta)
             value = ns.score * factor
             if best is None or value > best[0]:
                 best = (value, name_idx, ns, rendering, tokens)

@@ -26,7 +26,8 @@ from rapidfuzz.distance import OSA
 from sanctio.normalize import Kind, Token
 
 ALPHA = 0.9  # cost of a query part with no counterpart
-BETA = 0.45  # cost of a list part with no counterpart
+BETA = 0.45  # cost of a list part with no counterpart, in a person's name
+BETA_ORG = 0.8  # ...in an organisation's: companies do not drop words the way people do
 GAMMA = 0.6  # extra cost when both sides have a part the other lacks: a swap, not an omission
 MIN_PAIR = 0.66  # below this two parts are not the same part
 
@@ -34,7 +35,7 @@ KIND_WEIGHT = {
     Kind.NAME: 1.0,
     Kind.PARTICLE: 0.2,
     Kind.LEGAL: 0.1,
-    Kind.GENERIC: 0.3,
+    Kind.GENERIC: 0.2,
     Kind.INITIAL: 0.3,
     Kind.NUMBER: 0.8,
     Kind.PATRONYMIC: 0.35,
@@ -179,7 +180,7 @@ def align(query: Sequence[Token], candidate: Sequence[Token]) -> list[Pair]:
             sim = token_similarity(q, c)
             if sim > 0:
                 options.append(Pair((i,), (j,), sim))
-    singles = _greedy(options)
+    singles = _greedy(options, query)
     covered_q = sum(len(p.query) for p in singles)
     covered_c = sum(len(p.candidate) for p in singles)
     perfect = all(p.similarity == 1.0 for p in singles)
@@ -198,12 +199,18 @@ def align(query: Sequence[Token], candidate: Sequence[Token]) -> list[Pair]:
                 sim = token_similarity(q, c)
                 if sim > 0:
                     options.append(Pair((i,), cj, sim))
-    return _greedy(options)
+    return _greedy(options, query)
 
 
-def _greedy(options: list[Pair]) -> list[Pair]:
-    # Best similarity first; among equals prefer glued pairs (they explain more parts).
-    options.sort(key=lambda p: (-p.similarity, -(len(p.query) + len(p.candidate))))
+def _greedy(options: list[Pair], query: Sequence[Token]) -> list[Pair]:
+    """Best similarity first; glued pairs before equal singles (they explain more parts);
+    a lone particle (``al``) last among near-equals, so ``Abd al`` can glue to ``Abdul``."""
+
+    def rank(p: Pair) -> tuple[float, int]:
+        particle = len(p.query) == 1 and query[p.query[0]].kind == Kind.PARTICLE
+        return (-(p.similarity - (0.1 if particle else 0.0)), -(len(p.query) + len(p.candidate)))
+
+    options.sort(key=rank)
     used_q: set[int] = set()
     used_c: set[int] = set()
     chosen: list[Pair] = []
@@ -220,6 +227,7 @@ def score_tokens(
     query: Sequence[Token],
     candidate: Sequence[Token],
     weight: Weigher = uniform_weight,
+    beta: float = BETA,
 ) -> NameScore:
     """The weighted agreement of two analysed names (see the module docstring)."""
     if not query or not candidate:
@@ -239,7 +247,7 @@ def score_tokens(
     unmatched_c = [j for j in range(len(candidate)) if j not in matched_c]
     uq = sum(wq[i] for i in unmatched_q)
     uc = sum(wc[j] for j in unmatched_c)
-    den += ALPHA * uq + BETA * uc + GAMMA * min(uq, uc)
+    den += ALPHA * uq + beta * uc + GAMMA * min(uq, uc)
     score = num / den if den else 0.0
     # Agreement on particles, legal forms, generic words or initials alone is no match.
     if not any(query[i].kind in (Kind.NAME, Kind.NUMBER) for p in pairs for i in p.query):
