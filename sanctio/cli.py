@@ -13,8 +13,20 @@ from typing import Annotated, Any
 import orjson
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
 from sanctio import __version__
 from sanctio.ingest import Discovery, FileSet, UpdateResult, discover, update
@@ -439,6 +451,267 @@ def export_cmd(
         if output:
             out.close()
     err.print(f"[dim]{count:,} entities exported[/]")
+
+
+# ------------------------------------------------------------------------- screening
+
+
+def _screening_versions(store: Store, datasets: list[str] | None) -> dict[str, int]:
+    """Refuse to screen against nothing: an empty store or a misspelt dataset code would
+    otherwise read as "no match"."""
+    versions = {v.dataset: v.id for v in store.active_versions()}
+    if not versions:
+        err.print("[red]error:[/] no lists loaded yet: run `sanctio update` first")
+        raise typer.Exit(1)
+    unknown = [d for d in datasets or [] if d not in versions]
+    if unknown:
+        err.print(
+            f"[red]error:[/] unknown dataset {escape(', '.join(unknown))}; "
+            f"loaded: {', '.join(sorted(versions))}"
+        )
+        raise typer.Exit(2)
+    return versions
+
+
+def _short_explanation(explanation: dict[str, Any], width: int = 80) -> str:
+    """One line of the engine's explanation for the table (the JSON has all of it): its
+    summary when it gives one, else each feature's detail, effect or score."""
+    summary = explanation.get("summary")
+    parts: list[str] = []
+    if isinstance(summary, str):
+        parts.append(summary)
+    for key, value in explanation.items():
+        if summary is not None:
+            break
+        if isinstance(value, dict):
+            detail, effect, score = value.get("detail"), value.get("effect"), value.get("score")
+            if isinstance(detail, str):
+                parts.append(detail)
+            elif isinstance(effect, int | float):
+                parts.append(f"{key} {effect:+.2f}")
+            elif isinstance(score, int | float):
+                parts.append(f"{key} {score:.2f}")
+        elif isinstance(value, float):
+            parts.append(f"{key} {value:.2f}")
+        elif isinstance(value, str | int):
+            parts.append(f"{key} {value}")
+    text = "; ".join(parts)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@app.command("screen")
+def screen_cmd(
+    name: Annotated[str, typer.Argument(help="The name to screen.")],
+    schema: Annotated[
+        str | None,
+        typer.Option(help="Person, Organization, Company, LegalEntity, Vessel or Airplane."),
+    ] = None,
+    birth_date: Annotated[
+        str | None, typer.Option("--birth-date", help="1954, 1954-01 or 1954-01-01.")
+    ] = None,
+    country: Annotated[
+        list[str] | None, typer.Option("--country", help="Country name or code (repeatable).")
+    ] = None,
+    id_number: Annotated[
+        list[str] | None,
+        typer.Option("--id", help="Passport, IMO, tax or other number (repeatable)."),
+    ] = None,
+    dataset: Annotated[
+        list[str] | None, typer.Option("--dataset", "-d", help="Only this dataset (repeatable).")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many matches.")] = 10,
+    threshold: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=1.0, help="Lowest score shown (default: the calibrated one)."),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    store_path: StoreOpt = None,
+) -> None:
+    """Screen one name against every loaded list."""
+    from sanctio.batch import canonical_schema
+    from sanctio.screener import DEFAULT_THRESHOLD, Query, QueryError, Screener
+
+    cutoff = DEFAULT_THRESHOLD if threshold is None else threshold
+    try:
+        query = Query(
+            name, canonical_schema(schema), birth_date, tuple(country or ()), tuple(id_number or ())
+        ).validated()
+    except QueryError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    with _open_store(store_path) as store:
+        _screening_versions(store, dataset)
+        screener = Screener.open(store)
+        try:
+            matches = screener.screen_query(query, datasets=dataset, limit=limit, threshold=cutoff)
+        except QueryError as exc:
+            err.print(f"[red]error:[/] {escape(str(exc))}")
+            raise typer.Exit(2) from None
+    if json_out:
+        out = {
+            "query": {
+                "name": query.name,
+                "schema": query.schema,
+                "birth_date": query.birth_date,
+                "countries": list(query.countries),
+                "identifiers": list(query.identifiers),
+                "datasets": list(dataset or []),
+                "limit": limit,
+                "threshold": cutoff,
+            },
+            "matches": [m.to_dict() for m in matches],
+            "versions": screener.versions,
+        }
+        sys.stdout.write(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    if not matches:
+        console.print(
+            f"no matches for {escape(query.name)!r} at threshold {cutoff:.2f} "
+            f"in {len(screener.versions)} lists"
+        )
+        return
+    noun = "match" if len(matches) == 1 else "matches"
+    table = Table(title=f"{escape(query.name)}: {len(matches)} {noun} (threshold {cutoff:.2f})")
+    for col in ("score", "entity id", "matched name", "caption", "schema", "dataset", "why"):
+        table.add_column(
+            col,
+            justify="right" if col == "score" else "left",
+            no_wrap=col == "score",
+            overflow="fold",  # an entity id cut short with "…" is useless
+        )
+    for m in matches:
+        table.add_row(
+            f"{m.score:.2f}",
+            m.entity_id,
+            escape(m.name),
+            escape(m.caption) if m.caption != m.name else "[dim]same[/]",
+            m.schema,
+            m.dataset,
+            escape(_short_explanation(m.explanation)),
+        )
+    console.print(table)
+
+
+class _RowsPerSecond(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} rows/s" if speed else "… rows/s", style="cyan")
+
+
+@app.command("batch")
+def batch_cmd(
+    input_path: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV (UTF-8) or Parquet: id,name[,schema,birth_date,country,id_number]."
+        ),
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="JSON lines, one line per input row, in order.")
+    ],
+    limit: Annotated[int, typer.Option(min=1, help="At most this many matches per row.")] = 10,
+    threshold: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=1.0, help="Lowest score kept (default: the calibrated one)."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Processes, each holding the lists (default: min(2, cores))."),
+    ] = None,
+    dataset: Annotated[
+        list[str] | None, typer.Option("--dataset", "-d", help="Only this dataset (repeatable).")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="Continue an interrupted run whose OUTPUT is already there.")
+    ] = False,
+    store_path: StoreOpt = None,
+) -> None:
+    """Screen every row of a file; bad rows become error lines, the run goes on."""
+    from sanctio.batch import BatchError, BatchSummary, RowError, default_workers, screen_file
+    from sanctio.screener import DEFAULT_THRESHOLD
+
+    with _open_store(store_path) as store:
+        _screening_versions(store, dataset)
+    shown, max_shown = 0, 20
+
+    def on_error(error: RowError) -> None:
+        nonlocal shown
+        shown += 1
+        if shown <= max_shown:
+            err.print(
+                f"[yellow]line {error.line}[/] (id {escape(repr(error.id))}): "
+                f"{escape(error.message)}"
+            )
+
+    progress = Progress(
+        TextColumn("screening"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _RowsPerSecond(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )
+    task: TaskID | None = None
+
+    def on_start(done: int, total: int) -> None:
+        nonlocal task
+        task = progress.add_task("screening", total=total, completed=done)
+
+    def on_progress(done: int, total: int) -> None:
+        if task is not None:
+            progress.update(task, completed=done)
+
+    try:
+        with progress:
+            summary: BatchSummary = screen_file(
+                input_path,
+                output,
+                store=store_path,
+                limit=limit,
+                threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+                workers=workers or default_workers(),
+                datasets=dataset,
+                resume=resume,
+                on_start=on_start,
+                on_progress=on_progress,
+                on_error=on_error,
+            )
+    except BatchError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        err.print(
+            f"[yellow]interrupted[/]: {output} holds every finished chunk; "
+            "run the same command with --resume to continue"
+        )
+        raise typer.Exit(130) from None
+    if shown > max_shown:
+        err.print(f"[yellow]… and {shown - max_shown:,} more bad rows[/] (error lines in {output})")
+    table = Table(title=f"batch: {input_path.name} → {output.name}", show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    rows = [
+        ("rows", f"{summary.rows:,}"),
+        ("screened", f"{summary.screened:,}"),
+        ("errors", f"{summary.errors:,}"),
+        ("rows with matches", f"{summary.with_matches:,}"),
+        ("duplicate ids", f"{summary.duplicate_ids:,}"),
+        ("elapsed", f"{summary.elapsed:,.1f} s"),
+        ("rows/s", f"{summary.rows_per_second:,.0f}"),
+        ("workers", str(summary.workers)),
+    ]
+    if summary.resumed_from:
+        rows.insert(1, ("already done (resumed)", f"{summary.resumed_from:,}"))
+    if summary.internal_errors:
+        rows.append(("internal errors", f"[red]{summary.internal_errors:,}[/]"))
+    for label, value in rows:
+        table.add_row(label, value)
+    console.print(table)
+    console.print(f"[dim]list versions and settings: {summary.meta}[/]")
+    if summary.internal_errors:
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover
