@@ -16,6 +16,7 @@ fraction of a second.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import pickle
 import time
 from collections import Counter, defaultdict
@@ -27,7 +28,7 @@ import numpy as np
 
 from sanctio.match.names import KIND_WEIGHT, Rarity
 from sanctio.model import Entity, NameKind
-from sanctio.normalize import Kind, Token, analyze
+from sanctio.normalize import Kind, Token, analyze, phonetic_key
 
 INDEX_FORMAT = 1
 KEY_WEIGHTS = {"t": 1.0, "k": 0.9, "d": 0.7, "kd": 0.7, "dd": 0.55}
@@ -113,6 +114,15 @@ def token_keys(token: Token) -> list[str]:
     return keys
 
 
+def glued_keys(tokens: Sequence[Token]) -> list[str]:
+    """Adjacent parts glued, so ``VladimirPutin`` or ``Bunheang`` find the split name."""
+    out = []
+    for a, b in itertools.pairwise(tokens):
+        if a.kind != Kind.NUMBER and b.kind != Kind.NUMBER:
+            out.append(f"k:{phonetic_key(a.text + b.text)}")
+    return out
+
+
 def query_keys(token: Token) -> list[tuple[str, float]]:
     """The keys a query part looks up, each with how much a hit on it is worth."""
     keys = [(f"t:{token.text}", KEY_WEIGHTS["t"])]
@@ -193,6 +203,7 @@ class Index:
                     for t in tokens:
                         record_keys.update(token_keys(t))
                         seen.add(t.text)
+                    record_keys.update(glued_keys(tokens))
                     for k in record_keys:
                         postings[k].append(ri)
             df.update(seen)
@@ -250,9 +261,16 @@ class Index:
         it met the record by; common keys are skipped once two rarer parts have run.
         """
         parts: dict[str, Token] = {}
+        glued: dict[str, float] = {}
         for tokens in renderings:
             for t in tokens:
                 parts.setdefault(t.text, t)
+            for a, b in itertools.pairwise(tokens):
+                if a.kind == Kind.NAME and b.kind == Kind.NAME:
+                    # Only the exact skeleton of a glued pair, and at a discount: it is a
+                    # second chance for split or joined parts, not extra evidence.
+                    rarity = min(self.rarity.rarity(a.text), self.rarity.rarity(b.text))
+                    glued[f"k:{phonetic_key(a.text + b.text)}"] = 0.6 * rarity
         if not parts or not self.records:
             return []
         lookups: list[tuple[float, list[tuple[np.ndarray, float]]]] = []
@@ -265,6 +283,10 @@ class Index:
             if hits:
                 weight = KIND_WEIGHT[token.kind] * self.rarity.rarity(token.text)
                 lookups.append((weight, hits))
+        for key, weight in glued.items():
+            ids = self.postings(key)
+            if ids is not None and len(ids):
+                lookups.append((weight, [(ids, KEY_WEIGHTS["k"])]))
         if not lookups:
             return []
         lookups.sort(key=lambda x: -x[0])

@@ -67,8 +67,13 @@ class Token:
 _SPACE_CATEGORIES = {"Cc", "Zl", "Zp", "Zs"}
 
 
+_ASCII_CONTROLS = {i: " " for i in (*range(32), 127)}
+
+
 def clean(text: str) -> str:
     """NFKC, invisible characters removed, controls and odd spaces made plain spaces."""
+    if text.isascii():  # the common case, and NFKC leaves ASCII alone
+        return " ".join(text.translate(_ASCII_CONTROLS).split())
     text = unicodedata.normalize("NFKC", text)
     out = []
     for ch in text:
@@ -223,7 +228,7 @@ def _korean_reading(text: str) -> str | None:
 def renderings(text: str) -> list[str]:
     """Every ASCII rendering worth trying for a name (several only for Han script)."""
     base = transliterate(text)
-    if not any(_is_han(c) for c in text):
+    if text.isascii() or not any(_is_han(c) for c in text):
         return [base]
     out = [base]
     if not any(_is_kana(c) for c in text):
@@ -603,6 +608,34 @@ def _org_form(text: str) -> str:
     return str(replace_org_types_compare(text.casefold()))
 
 
+# Given names and their common short forms (English, Russian, German), both directions.
+_NICKNAMES = {
+    "william": "bill billy will willy liam", "robert": "bob bobby rob robbie",
+    "richard": "rick ricky dick rich richie", "james": "jim jimmy jamie",
+    "john": "jack johnny jon", "joseph": "joe joey", "thomas": "tom tommy",
+    "charles": "charlie chuck", "edward": "ed eddie ted ned", "theodore": "ted teddy theo",
+    "benjamin": "ben benny", "michael": "mike mikey mick", "alexander": "alex sasha sandy",
+    "aleksandr": "sasha alex", "vladimir": "volodya vova", "dmitry": "dima",
+    "mikhail": "misha", "nikolai": "kolya", "sergey": "seryozha", "ivan": "vanya",
+    "yevgeny": "zhenya", "evgeny": "zhenya", "alexei": "alyosha lyosha", "pavel": "pasha",
+    "elizabeth": "liz lizzie beth betty eliza", "margaret": "maggie peggy meg",
+    "katherine": "kate kathy katie", "catherine": "cathy kate", "christopher": "chris",
+    "daniel": "dan danny", "david": "dave davey", "anthony": "tony", "andrew": "andy drew",
+    "nicholas": "nick nicky", "stephen": "steve", "steven": "steve", "matthew": "matt",
+    "patrick": "pat paddy", "peter": "pete", "samuel": "sam sammy", "jonathan": "jon",
+    "timothy": "tim", "kenneth": "ken kenny", "ronald": "ron ronnie", "donald": "don donnie",
+    "gerald": "gerry jerry", "lawrence": "larry", "frederick": "fred freddie",
+    "friedrich": "fritz", "henry": "hank harry", "harold": "harry", "abraham": "abe",
+    "gregory": "greg", "jeffrey": "jeff", "joshua": "josh", "leonard": "len lenny",
+    "raymond": "ray", "walter": "walt", "susan": "sue suzy", "jennifer": "jen jenny",
+    "jessica": "jess", "patricia": "pat patty trish", "rebecca": "becky",
+    "victoria": "vicky", "deborah": "debbie", "barbara": "barb", "johannes": "hans",
+}  # fmt: skip
+NICKNAME_PAIRS = frozenset(
+    frozenset((full, nick)) for full, nicks in _NICKNAMES.items() for nick in nicks.split()
+)
+
+
 # --- 6. Phonetic key --------------------------------------------------------------------
 
 _DIGRAPHS = (
@@ -647,6 +680,11 @@ _PERSONS = {"Person"}
 _ORGS = {"Organization", "Company", "Vessel", "Airplane"}
 
 
+# Legal forms that are never part of a person's name ("Nicolás Maduro LLC" is a company).
+_UNAMBIGUOUS_LEGAL = frozenset(
+    ["llc", "ltd", "inc", "gmbh", "plc", "jsc", "ojsc", "cjsc", "pjsc", "ooo", "llp"]
+)
+
 # One spelling for the company words rigour leaves alone ("Co" and "Company" alike).
 _ORG_SYNONYMS = {
     "company": "co",
@@ -658,6 +696,15 @@ _ORG_SYNONYMS = {
 }
 
 
+def abjad_key(token: str) -> str | None:
+    """For a vowel-less part (Arabic, Hebrew, Thai transliterated: ``mhmwd``), the key with
+    ``w``/``y`` read as the vowels they mostly stand for; None for other parts."""
+    if _VOWELS.intersection(token) or not token.isalpha():
+        return None
+    stripped = token.replace("w", "").replace("y", "")
+    return phonetic_key(stripped) if stripped else None
+
+
 def _tokens_of(ascii_text: str, schema: str | None) -> tuple[Token, ...]:
     is_org = schema in _ORGS
     text = _org_form(ascii_text) if schema not in _PERSONS else ascii_text
@@ -667,11 +714,11 @@ def _tokens_of(ascii_text: str, schema: str | None) -> tuple[Token, ...]:
     if not is_org:
         kept = [t for t in raw if t not in TITLES]
         raw = kept if kept else raw
-    tokens = []
+    tokens: list[Token] = []
     for t in raw:
-        if t.isdigit() or (is_org and t in ROMAN_NUMERALS):
+        if t.isdigit() or (is_org and (t in ROMAN_NUMERALS or (t in ("i", "v", "x") and tokens))):
             kind = Kind.NUMBER
-        elif t in LEGAL and schema not in _PERSONS:
+        elif t in LEGAL and (schema not in _PERSONS or t in _UNAMBIGUOUS_LEGAL):
             kind = Kind.LEGAL
         elif (t in GENERIC or t in INDUSTRY) and schema not in _PERSONS:
             kind = Kind.GENERIC
@@ -689,21 +736,28 @@ def _tokens_of(ascii_text: str, schema: str | None) -> tuple[Token, ...]:
 
 def analyze(name: str, schema: str | None = None) -> list[tuple[Token, ...]]:
     """A name → one token sequence per rendering (usually exactly one)."""
+    return list(_analyze(name, schema))
+
+
+@lru_cache(maxsize=100_000)
+def _analyze(name: str, schema: str | None) -> tuple[tuple[Token, ...], ...]:
+    # Cached: the same name stands on several lists, and customers repeat in bulk files.
     text = fold_homoglyphs(clean(name))
-    if schema not in _PERSONS and not text.isascii():
+    ascii_only = text.isascii()
+    if schema not in _PERSONS and not ascii_only:
         text = _org_form(text)  # "beschränkter Haftung" must be matched before ASCII folding
-    korean = any(_is_hangul(c) for c in text)
+    cjk = not ascii_only and any(_is_hangul(c) or _is_han(c) for c in text)
     out: list[tuple[Token, ...]] = []
     for rendering in renderings(text):
         tokens = _tokens_of(rendering, schema)
         if not tokens:
             continue
         variants = [tokens]
-        if korean or any(_is_han(c) for c in text):
+        if cjk:
             # The family name comes first in Korean script; lists spell it Kim, Lee, Park.
             for alt in _KOREAN_SURNAMES.get(tokens[0].text, ()):
                 variants.append((Token(alt, phonetic_key(alt), Kind.NAME), *tokens[1:]))
         for v in variants:
             if v not in out:
                 out.append(v)
-    return out
+    return tuple(out)

@@ -23,7 +23,7 @@ from importlib.resources import files
 
 from rapidfuzz.distance import OSA
 
-from sanctio.normalize import Kind, Token
+from sanctio.normalize import NICKNAME_PAIRS, Kind, Token, abjad_key
 
 ALPHA = 0.9  # cost of a query part with no counterpart
 BETA = 0.45  # cost of a list part with no counterpart, in a person's name
@@ -113,11 +113,15 @@ def _similarity(at: str, ak: str, akind: Kind, bt: str, bk: str, bkind: Kind) ->
     if akind == Kind.INITIAL or bkind == Kind.INITIAL:
         short, long = (at, bt) if len(at) <= len(bt) else (bt, at)
         return 0.8 if len(short) == 1 and long.startswith(short) else 0.0
+    if frozenset((at, bt)) in NICKNAME_PAIRS:
+        return 0.9
     sim = OSA.normalized_similarity(at, bt)  # a transposition is one edit
     if ak == bk and min(len(at), len(bt)) >= 2:
         abjad = not _VOWELS.intersection(at) or not _VOWELS.intersection(bt)
         if sim >= 0.5 or abjad:
             sim = max(sim, 0.95)
+    elif (abjad_key(at) or ak) == (abjad_key(bt) or bk) and min(len(at), len(bt)) >= 2:
+        sim = max(sim, 0.9)  # "mhmwd" ~ "mahmoud": the w was a vowel
     shorter, longer = (at, bt) if len(at) <= len(bt) else (bt, at)
     if len(shorter) >= 4 and longer.startswith(shorter):
         sim = max(sim, 0.86)
@@ -245,6 +249,11 @@ def score_tokens(
         den += w
     unmatched_q = [i for i in range(len(query)) if i not in matched_q]
     unmatched_c = [j for j in range(len(candidate)) if j not in matched_c]
+    # A part repeated in the query ("Sergey Sergey Shoigu") is a slip, not a new part.
+    matched_texts = {query[i].text for i in matched_q}
+    for i in unmatched_q:
+        if query[i].text in matched_texts:
+            wq[i] *= 0.2
     uq = sum(wq[i] for i in unmatched_q)
     uc = sum(wc[j] for j in unmatched_c)
     den += ALPHA * uq + beta * uc + GAMMA * min(uq, uc)
