@@ -678,7 +678,7 @@ def batch_cmd(
                 on_progress=on_progress,
                 on_error=on_error,
             )
-    except BatchError as exc:
+    except (BatchError, OSError) as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from None
     except KeyboardInterrupt:

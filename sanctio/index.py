@@ -31,7 +31,9 @@ from sanctio.model import Entity, NameKind
 from sanctio.normalize import Kind, Token, analyze, phonetic_key
 
 INDEX_FORMAT = 1
-KEY_WEIGHTS = {"t": 1.0, "k": 0.9, "d": 0.7, "kd": 0.7, "dd": 0.55}
+# An exact part counts clearly more than a phonetic or one-letter-off one, so a rare exact
+# part is not outranked by a pile of near-misses on common ones.
+KEY_WEIGHTS = {"t": 1.0, "k": 0.7, "d": 0.5, "kd": 0.5, "dd": 0.4}
 MAX_POSTINGS = 60_000  # a key this common only helps when the query has nothing rarer
 
 
@@ -270,7 +272,7 @@ class Index:
                     # Only the exact skeleton of a glued pair, and at a discount: it is a
                     # second chance for split or joined parts, not extra evidence.
                     rarity = min(self.rarity.rarity(a.text), self.rarity.rarity(b.text))
-                    glued[f"k:{phonetic_key(a.text + b.text)}"] = 0.6 * rarity
+                    glued[f"k:{phonetic_key(a.text + b.text)}"] = 0.4 * rarity
         if not parts or not self.records:
             return []
         lookups: list[tuple[float, list[tuple[np.ndarray, float]]]] = []

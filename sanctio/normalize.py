@@ -696,6 +696,10 @@ _ORG_SYNONYMS = {
 }
 
 
+def _token(text: str, kind: Kind) -> Token:
+    return Token(text, phonetic_key(text), kind)
+
+
 def abjad_key(token: str) -> str | None:
     """For a vowel-less part (Arabic, Hebrew, Thai transliterated: ``mhmwd``), the key with
     ``w``/``y`` read as the vowels they mostly stand for; None for other parts."""
@@ -707,7 +711,8 @@ def abjad_key(token: str) -> str | None:
 
 def _tokens_of(ascii_text: str, schema: str | None) -> tuple[Token, ...]:
     is_org = schema in _ORGS
-    text = _org_form(ascii_text) if schema not in _PERSONS else ascii_text
+    # "Joint Stock-Company" is "Joint Stock Company" to the legal-form table.
+    text = ascii_text if schema in _PERSONS else _org_form(ascii_text.replace("-", " "))
     raw = tokenize(text, ocr=not is_org)
     if schema not in _PERSONS:
         raw = [_ORG_SYNONYMS.get(t, t) for t in raw]
@@ -754,9 +759,18 @@ def _analyze(name: str, schema: str | None) -> tuple[tuple[Token, ...], ...]:
             continue
         variants = [tokens]
         if cjk:
-            # The family name comes first in Korean script; lists spell it Kim, Lee, Park.
-            for alt in _KOREAN_SURNAMES.get(tokens[0].text, ()):
-                variants.append((Token(alt, phonetic_key(alt), Kind.NAME), *tokens[1:]))
+            # Lists write Korean names McCune-Reischauer-like: Jong, Un, Song/Sung, not
+            # Revised Romanisation's Jeong, Eun, Seong; and the family name first, spelt
+            # Kim, Lee, Park.
+            for eo, eu in (("o", "u"), ("u", "u")):
+                respelt = tuple(
+                    _token(t.text.replace("eo", eo).replace("eu", eu), t.kind) for t in tokens
+                )
+                if respelt != tokens:
+                    variants.append(respelt)
+            for v in list(variants):
+                for alt in _KOREAN_SURNAMES.get(v[0].text, ()):
+                    variants.append((_token(alt, Kind.NAME), *v[1:]))
         for v in variants:
             if v not in out:
                 out.append(v)

@@ -154,7 +154,7 @@ class Screener:
         datasets: Sequence[str] | None = None,
         limit: int = 10,
         threshold: float = DEFAULT_THRESHOLD,
-        candidates: int = 40,
+        candidates: int = 64,
     ) -> list[Match]:
         """Candidates from the index, each scored and explained; best first."""
         prepared = self.prepare(query)

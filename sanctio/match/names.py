@@ -108,6 +108,7 @@ def token_similarity(a: Token, b: Token) -> float:
 
 @lru_cache(maxsize=500_000)
 def _similarity(at: str, ak: str, akind: Kind, bt: str, bk: str, bkind: Kind) -> float:
+    # ``a`` is the query part, ``b`` the list part.
     if akind == Kind.NUMBER or bkind == Kind.NUMBER:
         return 0.0
     if akind == Kind.INITIAL or bkind == Kind.INITIAL:
@@ -116,15 +117,25 @@ def _similarity(at: str, ak: str, akind: Kind, bt: str, bk: str, bkind: Kind) ->
     if frozenset((at, bt)) in NICKNAME_PAIRS:
         return 0.9
     sim = OSA.normalized_similarity(at, bt)  # a transposition is one edit
-    if ak == bk and min(len(at), len(bt)) >= 2:
-        abjad = not _VOWELS.intersection(at) or not _VOWELS.intersection(bt)
-        if sim >= 0.5 or abjad:
+    shortest = min(len(at), len(bt))
+    abjad = not _VOWELS.intersection(at) or not _VOWELS.intersection(bt)
+    if ak == bk and shortest >= 2:
+        # Romanisations differ in vowels: Mohammed/Muhammad, Jeong/Jong, Eun/Un. But in a
+        # short part a changed vowel is another name (Chen/Chin, Yun/Yin), while a vowel
+        # added or dropped (Jeong/Jong, Uun/Un) is still a spelling.
+        close = sim >= 0.6 or (sim >= 0.5 and abs(len(at) - len(bt)) <= 1)
+        if abjad or (shortest >= 5 and close) or (len(at) != len(bt) and sim >= 0.6):
             sim = max(sim, 0.95)
-    elif (abjad_key(at) or ak) == (abjad_key(bt) or bk) and min(len(at), len(bt)) >= 2:
+    elif abjad and shortest >= 2 and (abjad_key(at) or ak) == (abjad_key(bt) or bk):
         sim = max(sim, 0.9)  # "mhmwd" ~ "mahmoud": the w was a vowel
-    shorter, longer = (at, bt) if len(at) <= len(bt) else (bt, at)
-    if len(shorter) >= 4 and longer.startswith(shorter):
+    # A query part cut short (a fixed-width field) may begin the list part; a list part
+    # beginning a query's patronymic (Ivanov / Ivanovich) is another name.
+    if len(at) >= 4 and bt.startswith(at) and bkind != Kind.PATRONYMIC:
         sim = max(sim, 0.86)
+    if (akind == Kind.PATRONYMIC) != (bkind == Kind.PATRONYMIC) and sim < 0.9:
+        return 0.0  # a patronymic is not a surname that looks like it (Grigoriev/-evich)
+    if shortest <= 4 and sim < 0.8:
+        return 0.0  # one letter in four is too much for a short part to be the same
     return sim if sim >= MIN_PAIR else 0.0
 
 
@@ -167,7 +178,7 @@ def _merged(tokens: Sequence[Token]) -> list[tuple[tuple[int, ...], Token]]:
     out: list[tuple[tuple[int, ...], Token]] = []
     for i in range(len(tokens) - 1):
         a, b = tokens[i], tokens[i + 1]
-        if a.kind != Kind.NUMBER and b.kind != Kind.NUMBER:
+        if a.kind not in (Kind.NUMBER, Kind.INITIAL) and b.kind not in (Kind.NUMBER, Kind.INITIAL):
             text = a.text + b.text
             out.append(((i, i + 1), Token(text, phonetic_key(text), Kind.NAME)))
     return out
@@ -258,8 +269,11 @@ def score_tokens(
     uc = sum(wc[j] for j in unmatched_c)
     den += ALPHA * uq + beta * uc + GAMMA * min(uq, uc)
     score = num / den if den else 0.0
-    # Agreement on particles, legal forms, generic words or initials alone is no match.
-    if not any(query[i].kind in (Kind.NAME, Kind.NUMBER) for p in pairs for i in p.query):
+    # Agreement on particles, legal forms, generic words or initials alone is no match,
+    # unless that is all either name is made of ("Technology and Development Group Ltd").
+    strong = (Kind.NAME, Kind.NUMBER, Kind.PATRONYMIC)
+    has_strong = any(t.kind in strong for t in query) or any(t.kind in strong for t in candidate)
+    if has_strong and not any(query[i].kind in strong for p in pairs for i in p.query):
         score *= 0.3
     # Numbers name different things: "Trust 2004-1" is not "Trust 2004-2".
     q_nums = {t.text for t in query if t.kind == Kind.NUMBER}
