@@ -169,6 +169,16 @@ def update_cmd(
         results = update(
             store, filesets, min_ratio=min_ratio, allow_older=allow_older, on_parsed=advance
         )
+        progress.update(task, description="building the screening index")
+        from sanctio.screener import build_index as build_screening_index
+        from sanctio.screener import index_path
+
+        if store.active_versions() and not index_path(store).exists():
+            index = build_screening_index(store)
+            err.print(
+                f"[dim]screening index: {len(index.records):,} names of "
+                f"{len(index.entities):,} entities in {index.build_seconds:.1f} s[/]"
+            )
     _print_results(results, failures)
     if failures or any(r.status == "refused" for r in results):
         raise typer.Exit(1)

@@ -18,10 +18,13 @@ from __future__ import annotations
 import hashlib
 import itertools
 import pickle
+import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +41,20 @@ MAX_POSTINGS = 60_000  # a key this common only helps when the query has nothing
 
 
 _ID_PREFIXES = ("IMO", "MMSI")
+
+
+@lru_cache(maxsize=1)
+def _engine_digest() -> str:
+    """Hash of the modules whose behaviour is baked into an index."""
+    import sanctio.match.names
+    import sanctio.normalize
+
+    digest = hashlib.sha256()
+    for module in (sanctio.normalize, sanctio.match.names, sys.modules[__name__]):
+        if module.__file__:
+            digest.update(Path(module.__file__).read_bytes())
+    digest.update(files("sanctio.data").joinpath("token_freq.json").read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def normalize_identifier(value: str) -> str:
@@ -232,7 +249,11 @@ class Index:
 
     @staticmethod
     def fingerprint(versions: dict[str, int]) -> str:
-        text = f"{INDEX_FORMAT}|" + "|".join(f"{k}={v}" for k, v in sorted(versions.items()))
+        """Names the index by the list versions it covers and the code that built it, so
+        neither a list update nor a sanctio upgrade ever serves a stale index."""
+        text = f"{INDEX_FORMAT}|{_engine_digest()}|" + "|".join(
+            f"{k}={v}" for k, v in sorted(versions.items())
+        )
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def save(self, path: Path) -> None:
