@@ -130,11 +130,24 @@ def fold_homoglyphs(text: str) -> str:
 # --- 3. Transliteration ------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _icu() -> object:
+@lru_cache(maxsize=8)
+def _icu(rules: str = "Any-Latin") -> object:
     import icu
 
-    return icu.Transliterator.createInstance("Any-Latin; Latin-ASCII")
+    return icu.Transliterator.createInstance(f"{rules}; Latin-ASCII")
+
+
+_UKRAINIAN = frozenset("іїєґІЇЄҐ")
+_BELARUSIAN = frozenset("ўЎ")
+
+
+def _cyrillic_rules(text: str) -> str:
+    """BGN/PCGN romanisation, the one the lists use (Zhelezniak, not Železnâk)."""
+    if _BELARUSIAN.intersection(text):
+        return "Belarusian-Latin/BGN"
+    if _UKRAINIAN.intersection(text):
+        return "Ukrainian-Latin/BGN"
+    return "Russian-Latin/BGN"
 
 
 def _is_hangul(ch: str) -> bool:
@@ -150,7 +163,11 @@ def _is_kana(ch: str) -> bool:
 
 
 def _icu_ascii(text: str) -> str:
-    out: str = _icu().transliterate(text)  # type: ignore[attr-defined]
+    rules = "Any-Latin"
+    if any("\u0400" <= c <= "\u04ff" for c in text):
+        rules = _cyrillic_rules(text)
+    out: str = _icu(rules).transliterate(text)  # type: ignore[attr-defined]
+    out = out.replace("\u00b7", "")  # BGN's separator dot (Lukash·enka)
     if not out.isascii():
         from anyascii import anyascii
 
@@ -247,6 +264,7 @@ _RE_POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
 _RE_APOSTROPHE = re.compile(r"(?<=\w)['’`ʻʼ](?=\w)")
 _RE_DOTTED = re.compile(r"\b(?:[a-z]\.){2,}")  # "l.l.c." "s.a." "p.l.c."
 _RE_SPLIT = re.compile(r"[^a-z0-9]+")
+_RE_DOTTED_ANY = re.compile(r"\b(?:[A-Za-z]\.){2,}|\b[A-Za-z]{2}\.(?=\s)")
 
 
 _OCR_DIGITS = str.maketrans("0134578", "oleastb")
@@ -573,6 +591,8 @@ LEGAL = frozenset(
         "dmcc",
         "sdn",
         "bhd",
+        "sacv",
+        "sadecv",
         "pte",
         "pty",
         "pvt",
@@ -631,8 +651,30 @@ _NICKNAMES = {
     "jessica": "jess", "patricia": "pat patty trish", "rebecca": "becky",
     "victoria": "vicky", "deborah": "debbie", "barbara": "barb", "johannes": "hans",
 }  # fmt: skip
+# Romanisations of the same Arabic, Persian and Turkic given names that spelling distance
+# alone cannot tie together (short names differing in a vowel: Ali/Aly, Omar/Omer).
+_NAME_VARIANTS = (
+    "ali aly alee", "omar omer umar oumar", "osman usman othman uthman",
+    "yusuf yousef yusef youssef yousuf yosef", "hussein husein hussain husain husayn hossein",
+    "hassan hasan hasson", "ahmed ahmad akhmed ahmet", "mahmoud mahmud mahmood mehmood",
+    "mustafa mostafa moustafa", "said saeed sayed saied saeid sa'id", "khalid khaled",
+    "abdullah abdallah abdulla abdellah", "ibrahim ebrahim ibraheem", "ismail ismael esmail",
+    "yasin yaseen yassin", "karim kareem", "rahim raheem", "salim saleem selim",
+    "jamal gamal djamal", "nasser nasir naser nassir", "tariq tarek tarik", "walid waleed",
+    "zaid zayd zeid", "ayman aiman", "hamid hameed", "majid majeed", "rashid rasheed",
+    "bashir basheer", "nur noor nour", "isa issa eisa", "musa moussa mousa",
+    "yahya yahia yehia", "idris idriss", "ilyas elias", "reza riza", "mohsen mohsin muhsin",
+    "hadi haadi", "jafar jaafar", "amir emir ameer",
+)  # fmt: skip
 NICKNAME_PAIRS = frozenset(
-    frozenset((full, nick)) for full, nicks in _NICKNAMES.items() for nick in nicks.split()
+    [frozenset((full, nick)) for full, nicks in _NICKNAMES.items() for nick in nicks.split()]
+    + [
+        frozenset((a, b))
+        for group in _NAME_VARIANTS
+        for a in group.split()
+        for b in group.split()
+        if a != b
+    ]
 )
 
 
@@ -711,8 +753,13 @@ def abjad_key(token: str) -> str | None:
 
 def _tokens_of(ascii_text: str, schema: str | None) -> tuple[Token, ...]:
     is_org = schema in _ORGS
-    # "Joint Stock-Company" is "Joint Stock Company" to the legal-form table.
-    text = ascii_text if schema in _PERSONS else _org_form(ascii_text.replace("-", " "))
+    # "Joint Stock-Company" is "Joint Stock Company" and "S.A. de C.V." is "SA de CV" to
+    # the legal-form table.
+    if schema in _PERSONS:
+        text = ascii_text
+    else:
+        undotted = _RE_DOTTED_ANY.sub(lambda m: m.group(0).replace(".", ""), ascii_text)
+        text = _org_form(undotted.replace("-", " "))
     raw = tokenize(text, ocr=not is_org)
     if schema not in _PERSONS:
         raw = [_ORG_SYNONYMS.get(t, t) for t in raw]
