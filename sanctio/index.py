@@ -277,8 +277,12 @@ class Index:
         self,
         renderings: Sequence[Sequence[Token]],
         limit: int = 64,
+        cutoff: float = 0.0,
     ) -> list[int]:
         """Name-record ids most likely to match, best first (at most ``limit``).
+
+        ``cutoff`` drops records whose retrieval score is below that share of the best
+        one's: a record meeting half the query's rarity or less rarely scores a match.
 
         Each query part adds, to every record it meets, its rarity times the best key
         it met the record by; common keys are skipped once two rarer parts have run.
@@ -326,7 +330,7 @@ class Index:
         nz = np.flatnonzero(total)
         top = nz[np.argpartition(-total[nz], limit)[:limit]] if len(nz) > limit else nz
         order = top[np.argsort(-total[top], kind="stable")]
+        if cutoff > 0 and len(order):
+            order = order[total[order] >= cutoff * total[order[0]]]
         return [int(i) for i in order]
 
-    def token_weight(self, token: Token) -> float:
-        return self.rarity(token)

@@ -12,6 +12,7 @@ Scores are calibrated so that :data:`DEFAULT_THRESHOLD` is the one cut-off most 
 
 from __future__ import annotations
 
+import gc
 import pickle
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -110,12 +111,19 @@ class Screener:
         """
         store = store or Store()
         path = index_path(store)
+        index: Index | None = None
         if not rebuild and path.exists():
             try:
-                return cls(index=Index.load(path))
+                index = Index.load(path)
             except (OSError, EOFError, pickle.UnpicklingError, TypeError, AttributeError):
-                pass  # unreadable or from another sanctio version: rebuild below
-        return cls(index=build_index(store))
+                index = None  # unreadable or from another sanctio version: rebuild
+        if index is None:
+            index = build_index(store)
+        # The index is millions of long-lived objects: keep the cyclic garbage collector
+        # from walking them again and again (pauses of a second at a million names).
+        gc.collect()
+        gc.freeze()
+        return cls(index=index)
 
     def screen(
         self,
@@ -162,7 +170,10 @@ class Screener:
         wanted = set(datasets) if datasets else None
         # Retrieved name records grouped by listing, in retrieval order.
         by_entity: dict[int, list[int]] = {}
-        for ri in index.candidates(prepared.renderings, limit=candidates):
+        # Records that met less than (threshold - 0.2) of the best record's retrieval score
+        # cannot plausibly reach the threshold; a low threshold keeps more of them.
+        cutoff = max(0.0, threshold - 0.2)
+        for ri in index.candidates(prepared.renderings, limit=candidates, cutoff=cutoff):
             by_entity.setdefault(index.records[ri][0], []).append(ri)
         if prepared.identifiers:
             for ei in self._by_identifier(prepared.identifiers):

@@ -171,7 +171,8 @@ class NameScore:
         }
 
 
-def _merged(tokens: Sequence[Token]) -> list[tuple[tuple[int, ...], Token]]:
+@lru_cache(maxsize=200_000)
+def _merged(tokens: tuple[Token, ...]) -> list[tuple[tuple[int, ...], Token]]:
     """Adjacent parts glued: ``Bun Hieng`` ~ ``Bunheang``, ``Abd al`` ~ ``Abdul``, ``SiemensAG``."""
     from sanctio.normalize import phonetic_key
 
@@ -204,12 +205,12 @@ def align(query: Sequence[Token], candidate: Sequence[Token]) -> list[Pair]:
     ):
         return singles
     if len(query) > 1 or len(candidate) > 1:
-        for qi, q in _merged(query):
+        for qi, q in _merged(tuple(query)):
             for j, c in enumerate(candidate):
                 sim = token_similarity(q, c)
                 if sim > 0:
                     options.append(Pair(qi, (j,), sim))
-        for cj, c in _merged(candidate):
+        for cj, c in _merged(tuple(candidate)):
             for i, q in enumerate(query):
                 sim = token_similarity(q, c)
                 if sim > 0:
