@@ -270,22 +270,32 @@ _RE_DOTTED_ANY = re.compile(r"\b(?:[A-Za-z]\.){2,}|\b[A-Za-z]{2}\.(?=\s)")
 _OCR_DIGITS = str.maketrans("0134578", "oleastb")
 
 
+def _ocr(token: str, person: bool) -> str:
+    """Digits inside a word read as the letters they are mistaken for (``Ig0r``, ``5aad``).
+
+    In a person's name every such digit is a slip; in a company's only a lone digit among
+    three or more letters is ("AR16", "A1", "3M" are real names).
+    """
+    if token.isdigit() or token.isalpha():
+        return token
+    digits = sum(c.isdigit() for c in token)
+    if person or (digits == 1 and len(token) - digits >= 3):
+        return token.translate(_OCR_DIGITS)
+    return token
+
+
 def tokenize(text: str, *, ocr: bool = False) -> list[str]:
     """ASCII text → lower-case word tokens.
 
-    With ``ocr``, digits inside words are read as the letters they are mistaken for
-    (``Ig0r Sech1n``); person names hold no digits, company names legitimately do.
+    ``ocr`` says whether the name may be a person's, whose parts never hold digits (see
+    :func:`_ocr`).
     """
     text = text.casefold().replace("&", " and ")
     text = _RE_POSSESSIVE.sub("", text)
     text = _RE_APOSTROPHE.sub("", text)
     text = _RE_DOTTED.sub(lambda m: m.group(0).replace(".", "") + " ", text)
     tokens = [t for t in _RE_SPLIT.split(text) if t]
-    if ocr:
-        tokens = [
-            t.translate(_OCR_DIGITS) if not t.isdigit() and not t.isalpha() else t for t in tokens
-        ]
-    return tokens
+    return [_ocr(t, ocr) for t in tokens]
 
 
 # --- 5. Token roles ---------------------------------------------------------------------

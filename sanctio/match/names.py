@@ -89,7 +89,7 @@ def credit(similarity: float) -> float:
     Linear above 0.5: a near-miss (``Pezeshfar``/``Pezeshkian``) is mostly disagreement,
     while a one-letter typo in a long name or a romanisation variant keeps most credit.
     """
-    return max(0.0, (similarity - 0.5) / 0.5)
+    return max(0.0, (similarity - 0.4) / 0.6)
 
 
 def token_similarity(a: Token, b: Token) -> float:
@@ -116,6 +116,8 @@ def _similarity(at: str, ak: str, akind: Kind, bt: str, bk: str, bkind: Kind) ->
         return 0.8 if len(short) == 1 and long.startswith(short) else 0.0
     if frozenset((at, bt)) in NICKNAME_PAIRS:
         return 0.9
+    if at.replace("y", "i") == bt.replace("y", "i"):
+        return 0.95  # Yury/Yuri, Aly/Ali, Dmitriy/Dmitrii
     sim = OSA.normalized_similarity(at, bt)  # a transposition is one edit
     shortest = min(len(at), len(bt))
     abjad = not _VOWELS.intersection(at) or not _VOWELS.intersection(bt)
