@@ -142,19 +142,15 @@ def _similarity(at: str, ak: str, akind: Kind, bt: str, bk: str, bkind: Kind) ->
 
 
 _VOWELS = frozenset("aeiou")
-# Onsets romanisations confuse: Qadhafi/Gaddafi/Kadhafi, Jamal/Gamal/Djamal, Chechen
-# Ch/Tch, Yevgeny/Evgeny (y or a vowel). A different onset is a different name
+# Onsets romanisations confuse: Qadhafi/Gaddafi/Kadhafi, Jamal/Gamal, Yevgeny/Evgeny (y or
+# a vowel), Cergey/Sergey, Fyodor/Vyodor. A different onset is a different name
 # (Yakovleva/Kovaleva, Zhang/Jiang) even when the skeletons agree.
-_ONSET_CLASSES = ("kqgc", "jgdz", "aeiouy", "cst", "fpv", "bp", "vw")
+_ONSET_CLASSES = ("kqgc", "jg", "aeiouy", "cs", "fv", "bp", "vw")
 
 
 def _same_onset(a: str, b: str) -> bool:
     x, y = a[0], b[0]
-    if x == y:
-        return True
-    if a[:2] in ("zh", "dj") or b[:2] in ("zh", "dj"):
-        return {a[:2], b[:2]} <= {"zh", "dj", "j", "ja", "je", "ji", "jo", "ju"} or x == y
-    return any(x in cls and y in cls for cls in _ONSET_CLASSES)
+    return x == y or any(x in cls and y in cls for cls in _ONSET_CLASSES)
 
 
 @dataclass
