@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
@@ -216,15 +216,17 @@ def align(query: Sequence[Token], candidate: Sequence[Token]) -> list[Pair]:
     ):
         return singles
     if len(query) > 1 or len(candidate) > 1:
+        q_abjad = [_vowelless(t.text) for t in query]
+        c_abjad = [_vowelless(t.text) for t in candidate]
         for qi, q in _merged(tuple(query)):
             for j, c in enumerate(candidate):
-                abjad = _abjad(query[i] for i in qi) or _abjad([c])
+                abjad = any(q_abjad[i] for i in qi) or c_abjad[j]
                 sim = _glued_similarity(q.text, q.key, c.text, c.key, abjad)
                 if sim > 0:
                     options.append(Pair(qi, (j,), sim))
         for cj, c in _merged(tuple(candidate)):
             for i, q in enumerate(query):
-                abjad = _abjad(candidate[j] for j in cj) or _abjad([q])
+                abjad = any(c_abjad[j] for j in cj) or q_abjad[i]
                 sim = _glued_similarity(q.text, q.key, c.text, c.key, abjad)
                 if sim > 0:
                     options.append(Pair((i,), cj, sim))
@@ -243,8 +245,10 @@ def _glued_similarity(a: str, akey: str, b: str, bkey: str, abjad: bool) -> floa
     return sim if sim >= 0.75 else 0.0
 
 
-def _abjad(tokens: Iterable[Token]) -> bool:
-    return any(t.text.isalpha() and not _VOWELS.intersection(t.text) for t in tokens)
+@lru_cache(maxsize=200_000)
+def _vowelless(text: str) -> bool:
+    """Written without vowels, as Arabic and Hebrew come out of transliteration."""
+    return text.isalpha() and not _VOWELS.intersection(text)
 
 
 def _greedy(options: list[Pair], query: Sequence[Token]) -> list[Pair]:
