@@ -557,6 +557,7 @@ def screen_cmd(
         except QueryError as exc:
             err.print(f"[red]error:[/] {escape(str(exc))}")
             raise typer.Exit(2) from None
+    _audit_screen(store_path, query, dataset, limit, cutoff, matches, screener.versions)
     if json_out:
         out = {
             "query": {
@@ -697,6 +698,7 @@ def batch_cmd(
             "run the same command with --resume to continue"
         )
         raise typer.Exit(130) from None
+    _audit_batch(store_path, input_path, output, summary, limit, threshold, dataset)
     if shown > max_shown:
         err.print(f"[yellow]… and {shown - max_shown:,} more bad rows[/] (error lines in {output})")
     table = Table(title=f"batch: {input_path.name} → {output.name}", show_header=False)
@@ -722,6 +724,329 @@ def batch_cmd(
     console.print(f"[dim]list versions and settings: {summary.meta}[/]")
     if summary.internal_errors:
         raise typer.Exit(1)
+
+
+# ------------------------------------------------------------------ audit hooks, serving
+
+
+def _audit_screen(
+    store_path: Path | None,
+    query: Any,
+    datasets: list[str] | None,
+    limit: int,
+    threshold: float,
+    matches: list[Any],
+    versions: dict[str, int],
+) -> None:
+    """Append the audit entry of one `sanctio screen` (see sanctio.audit)."""
+    from sanctio.audit import log_screen
+
+    log_screen(store_path, query, datasets, limit, threshold, matches, versions)
+
+
+def _audit_batch(
+    store_path: Path | None,
+    input_path: Path,
+    output: Path,
+    summary: Any,
+    limit: int,
+    threshold: float | None,
+    datasets: list[str] | None,
+) -> None:
+    """One audit entry per finished `sanctio batch` run: settings, versions, counts, and
+    the sha256 of input and output (the output file holds the per-row answers)."""
+    from sanctio.audit import log_batch
+    from sanctio.screener import DEFAULT_THRESHOLD
+
+    cutoff = DEFAULT_THRESHOLD if threshold is None else threshold
+    log_batch(
+        store_path, input_path, output, summary, limit=limit, threshold=cutoff, datasets=datasets
+    )
+
+
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Processes, each holding the lists in memory.")
+    ] = 1,
+    require_keys: Annotated[
+        bool | None,
+        typer.Option(
+            "--require-keys/--no-require-keys",
+            help="Demand an API key on every request (default: when any key exists, and "
+            "always on a non-loopback address).",
+        ),
+    ] = None,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+    store_path: StoreOpt = None,
+) -> None:
+    """Serve the HTTP API (yente-compatible /match, /search, /entities, /catalog, /scan,
+    /reconcile, /metrics) and the analyst pages."""
+    import os
+    import shutil
+    import tempfile
+
+    from sanctio.api import ENV_REQUIRE_KEYS, ENV_STORE, is_loopback_host, run_server
+
+    with _open_store(store_path) as store:
+        resolved = store.path.resolve()
+        has_keys = store.has_active_api_keys()
+        if not store.active_versions():
+            err.print("[yellow]note:[/] no lists loaded yet; /readyz answers 503 until then")
+    loopback = is_loopback_host(host)
+    required = require_keys
+    if required is None and not loopback:
+        required = True
+    if required and not has_keys:
+        err.print(
+            "[red]error:[/] API keys are required "
+            + ("on a non-loopback address " if not loopback else "")
+            + "but none exists: create one with `sanctio keys add LABEL` "
+            "(or pass --no-require-keys to serve without)"
+        )
+        raise typer.Exit(2)
+    if required is False and not loopback:
+        err.print(f"[yellow]warning:[/] serving {host} without API keys: anyone can screen")
+    flag = "" if required is None else "1" if required else "0"
+    env = {ENV_STORE: str(resolved), ENV_REQUIRE_KEYS: flag}
+    os.environ.update(env)
+    metrics_dir = None
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        metrics_dir = tempfile.mkdtemp(prefix="sanctio-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    level = log_level.lower()
+    if level not in ("debug", "info", "warning", "error"):
+        raise typer.BadParameter("use debug, info, warning or error", param_hint="--log-level")
+    err.print(
+        f"[dim]sanctio {__version__} serving {resolved} on http://{host}:{port} "
+        f"({workers} worker{'s' if workers > 1 else ''}; API keys "
+        f"{'required' if required else 'optional' if required is None else 'off'})[/]"
+    )
+    try:
+        run_server(host, port, workers, level)
+    finally:
+        if metrics_dir:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+keys_app = typer.Typer(help="API keys for `sanctio serve` (stored hashed).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("add")
+def keys_add_cmd(
+    label: Annotated[str, typer.Argument(help="Who or what the key is for.")],
+    store_path: StoreOpt = None,
+) -> None:
+    """Create a key. It is printed once: only its sha256 is stored."""
+    from sanctio.audit import hash_key, new_key
+
+    if not label.strip():
+        raise typer.BadParameter("give the key a label", param_hint="LABEL")
+    key = new_key()
+    with _open_store(store_path) as store:
+        record = store.add_api_key(label.strip(), hash_key(key))
+    err.print(
+        f"key {record.id} ({escape(record.label)}) created; it is shown only this once. "
+        "Send it as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'."
+    )
+    sys.stdout.write(key + "\n")
+
+
+@keys_app.command("list")
+def keys_list_cmd(
+    json_out: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    store_path: StoreOpt = None,
+) -> None:
+    """Every key issued: id, label, created, revoked."""
+    with _open_store(store_path) as store:
+        keys = store.api_keys()
+    if json_out:
+        rows = [
+            {"id": k.id, "label": k.label, "created": k.created, "revoked": k.revoked} for k in keys
+        ]
+        sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    if not keys:
+        console.print("no API keys; create one with `sanctio keys add LABEL`")
+        return
+    table = Table(title="API keys")
+    for col in ("id", "label", "created", "status"):
+        table.add_column(col, justify="right" if col == "id" else "left")
+    for k in keys:
+        status = "[green]active[/]" if k.active else f"[red]revoked[/] {k.revoked}"
+        table.add_row(str(k.id), escape(k.label), k.created, status)
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke_cmd(
+    key_id: Annotated[int, typer.Argument(help="Key id (see `sanctio keys list`).")],
+    store_path: StoreOpt = None,
+) -> None:
+    """Revoke a key; requests with it are refused from then on."""
+    with _open_store(store_path) as store:
+        record = store.revoke_api_key(key_id)
+    if record is None:
+        err.print(f"[red]error:[/] no key {key_id}")
+        raise typer.Exit(1)
+    console.print(f"key {record.id} ({escape(record.label)}) revoked at {record.revoked}")
+
+
+audit_app = typer.Typer(help="The audit log of screening requests.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+def _iso_bound(value: str | None, option: str) -> str | None:
+    """Accept a date or a date and time; the log compares UTC ISO text."""
+    if value is None:
+        return None
+    from datetime import UTC, datetime
+
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r}: use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]", param_hint=option
+        ) from None
+    if len(value) == 10:
+        return value
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC)
+    return parsed.replace(tzinfo=None).isoformat(timespec="milliseconds")
+
+
+@audit_app.command("export")
+def audit_export_cmd(
+    since: Annotated[
+        str | None, typer.Option(help="From this UTC date or time on (2026-01-01).")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Before this UTC date or time.")] = None,
+    channel: Annotated[
+        str | None, typer.Option(help="Only api, cli, batch, scan or web entries.")
+    ] = None,
+    who: Annotated[str | None, typer.Option(help="Only entries by this caller.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+    store_path: StoreOpt = None,
+) -> None:
+    """Write audit entries as JSON lines, oldest first."""
+    from sanctio.audit import export
+
+    lower, upper = _iso_bound(since, "--since"), _iso_bound(until, "--until")
+    out = output.open("wb") if output else sys.stdout.buffer
+    try:
+        with _open_store(store_path) as store:
+            count = export(store, out, since=lower, until=upper, channel=channel, who=who)
+    finally:
+        if output:
+            out.close()
+        else:
+            out.flush()
+    err.print(f"[dim]{count:,} audit entries exported[/]")
+
+
+@audit_app.command("verify")
+def audit_verify_cmd(store_path: StoreOpt = None) -> None:
+    """Check the hash chain of the log: any edited or removed row breaks it."""
+    with _open_store(store_path) as store:
+        count, bad = store.verify_audit()
+    if bad is not None:
+        err.print(f"[red]audit log broken at entry {bad}[/] ({count:,} entries checked)")
+        raise typer.Exit(1)
+    console.print(f"audit log intact: {count:,} entries")
+
+
+@audit_app.command("replay")
+def audit_replay_cmd(
+    entry_id: Annotated[int, typer.Argument(help="Audit entry id.")],
+    store_path: StoreOpt = None,
+) -> None:
+    """Run a logged request again over the list versions it used, and compare."""
+    from sanctio.audit import AuditError, replay
+
+    with _open_store(store_path) as store:
+        entry = store.audit_entry(entry_id)
+        if entry is None:
+            err.print(f"[red]error:[/] no audit entry {entry_id}")
+            raise typer.Exit(1)
+        try:
+            again = replay(store, entry)
+        except (AuditError, ImportError) as exc:
+            err.print(f"[red]error:[/] {escape(str(exc))}")
+            raise typer.Exit(2) from None
+    same = again == entry.results
+    out = {"id": entry.id, "reproduced": same, "logged": entry.results, "replayed": again}
+    sys.stdout.write(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode() + "\n")
+    if not same:
+        err.print(f"[red]entry {entry_id}: the replayed answer differs from the logged one[/]")
+        raise typer.Exit(1)
+    err.print(f"[green]entry {entry_id} reproduced[/] (versions {entry.versions})")
+
+
+# --------------------------------------------------------------------------- scanning
+
+
+@app.command("scan")
+def scan_cmd(
+    file: Annotated[
+        str, typer.Argument(help="UTF-8 text, SWIFT MT103 or ISO 20022 pacs.008 file; - for stdin.")
+    ],
+    json_out: Annotated[bool, typer.Option("--json", help='JSON: {"mentions": [...]}.')] = False,
+    threshold: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=1.0, help="Lowest score kept (default: the scan one, 0.80)."),
+    ] = None,
+    dataset: Annotated[
+        list[str] | None, typer.Option("--dataset", "-d", help="Only this dataset (repeatable).")
+    ] = None,
+    store_path: StoreOpt = None,
+) -> None:
+    """Find listed persons and companies mentioned in a text or a payment message.
+
+    Offsets count characters of the file as decoded (line breaks as they are)."""
+    from sanctio.scan import SCAN_THRESHOLD, scan_text
+    from sanctio.screener import Screener
+
+    try:
+        raw = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+        text = raw.decode("utf-8")
+    except OSError as exc:
+        err.print(f"[red]error:[/] cannot read {escape(file)}: {escape(exc.strerror or str(exc))}")
+        raise typer.Exit(2) from None
+    except UnicodeDecodeError as exc:
+        err.print(f"[red]error:[/] {escape(file)} is not UTF-8 (byte {exc.start})")
+        raise typer.Exit(2) from None
+    with _open_store(store_path) as store:
+        _screening_versions(store, dataset)
+        screener = Screener.open(store)
+    mentions = scan_text(screener, text, threshold=threshold, datasets=dataset)
+    if json_out:
+        out = {"mentions": [m.to_dict() for m in mentions]}
+        sys.stdout.write(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    cutoff = SCAN_THRESHOLD if threshold is None else threshold
+    if not mentions:
+        console.print(f"no listed names found at threshold {cutoff:.2f}")
+        return
+    spans = len({(m.start, m.end) for m in mentions})
+    table = Table(
+        title=f"{escape(file)}: {spans} mentions, {len(mentions)} listings (threshold {cutoff:.2f})"
+    )
+    for col in ("span", "text", "entity id", "matched name", "score"):
+        table.add_column(col, justify="right" if col == "score" else "left", overflow="fold")
+    for m in mentions:
+        table.add_row(
+            f"{m.start}–{m.end}",
+            escape(" ".join(m.text.split())),
+            m.entity_id,
+            escape(m.name),
+            f"{m.score:.2f}",
+        )
+    console.print(table)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -333,4 +333,3 @@ class Index:
         if cutoff > 0 and len(order):
             order = order[total[order] >= cutoff * total[order[0]]]
         return [int(i) for i in order]
-

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -59,6 +60,28 @@ CREATE TABLE IF NOT EXISTS history (
     PRIMARY KEY (entity_id, valid_from)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS history_current ON history (dataset, valid_to);
+CREATE TABLE IF NOT EXISTS api_keys (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    label TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    created TEXT NOT NULL,
+    revoked TEXT
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    who TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    query TEXT NOT NULL,
+    versions TEXT NOT NULL,
+    results TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 """
 
 
@@ -414,6 +437,195 @@ class Store:
         ).fetchall()
         return {r[0]: r[1] for r in rows}
 
+    # ------------------------------------------------------------------ API keys
+
+    def add_api_key(self, label: str, key_hash: str) -> ApiKey:
+        """Record a key by its hash only: the key itself is shown once and never stored."""
+        cur = self.db.execute(
+            "INSERT INTO api_keys (label, hash, created) VALUES (?, ?, ?)",
+            (label, key_hash, _now().isoformat()),
+        )
+        key = self.api_key(int(cur.lastrowid or 0))
+        assert key is not None
+        return key
+
+    def api_key(self, key_id: int) -> ApiKey | None:
+        row = self.db.execute("SELECT * FROM api_keys WHERE id=?", (key_id,)).fetchone()
+        return _row_to_key(row) if row else None
+
+    def api_keys(self) -> list[ApiKey]:
+        """Every key ever issued, revoked ones included (the audit log names them)."""
+        rows = self.db.execute("SELECT * FROM api_keys ORDER BY id").fetchall()
+        return [_row_to_key(r) for r in rows]
+
+    def api_key_for_hash(self, key_hash: str) -> ApiKey | None:
+        """The unrevoked key with this hash, if any."""
+        row = self.db.execute(
+            "SELECT * FROM api_keys WHERE hash=? AND revoked IS NULL", (key_hash,)
+        ).fetchone()
+        return _row_to_key(row) if row else None
+
+    def has_active_api_keys(self) -> bool:
+        row = self.db.execute("SELECT 1 FROM api_keys WHERE revoked IS NULL LIMIT 1").fetchone()
+        return row is not None
+
+    def revoke_api_key(self, key_id: int) -> ApiKey | None:
+        """Revoke a key (kept, marked with the time); None when there is no such key."""
+        self.db.execute(
+            "UPDATE api_keys SET revoked=? WHERE id=? AND revoked IS NULL",
+            (_now().isoformat(), key_id),
+        )
+        return self.api_key(key_id)
+
+    # ------------------------------------------------------------------ audit log
+
+    def append_audit(
+        self,
+        who: str,
+        channel: str,
+        query: dict[str, Any],
+        versions: dict[str, Any],
+        results: Any,
+        *,
+        at: datetime | None = None,
+    ) -> AuditEntry:
+        """Append one screening record. Rows are chained by hash, and triggers refuse any
+        UPDATE or DELETE, so the log can only grow and a later edit of the file shows."""
+        if channel not in AUDIT_CHANNELS:
+            raise StoreError(f"unknown audit channel {channel!r}; use one of {AUDIT_CHANNELS}")
+        stamp = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="milliseconds")
+        texts = [_canonical(query), _canonical(versions), _canonical(results)]
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            row = db.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+            digest = _audit_hash(row[0] if row else "", stamp, who, channel, *texts)
+            cur = db.execute(
+                "INSERT INTO audit (at, who, channel, query, versions, results, hash)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (stamp, who, channel, *texts, digest),
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return AuditEntry(
+            int(cur.lastrowid or 0), stamp, who, channel, query, versions, results, digest
+        )
+
+    def audit_entry(self, entry_id: int) -> AuditEntry | None:
+        row = self.db.execute("SELECT * FROM audit WHERE id=?", (entry_id,)).fetchone()
+        return _row_to_audit(row) if row else None
+
+    def audit_entries(
+        self,
+        since: str | None = None,
+        until: str | None = None,
+        channel: str | None = None,
+        who: str | None = None,
+    ) -> Iterator[AuditEntry]:
+        """Entries oldest first. ``since``/``until`` are ISO dates or times (UTC), ``since``
+        inclusive and ``until`` exclusive, compared as text: ``2026-01-01`` means midnight."""
+        clauses, params = [], []
+        for clause, value in (
+            ("at >= ?", since),
+            ("at < ?", until),
+            ("channel = ?", channel),
+            ("who = ?", who),
+        ):
+            if value is not None:
+                clauses.append(clause)
+                params.append(value)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        for row in self.db.execute(f"SELECT * FROM audit{where} ORDER BY id", params):
+            yield _row_to_audit(row)
+
+    def verify_audit(self) -> tuple[int, int | None]:
+        """Recompute the hash chain: (rows checked, id of the first row that does not fit)."""
+        previous, count = "", 0
+        for row in self.db.execute("SELECT * FROM audit ORDER BY id"):
+            count += 1
+            texts = (row["query"], row["versions"], row["results"])
+            expected = _audit_hash(previous, row["at"], row["who"], row["channel"], *texts)
+            if expected != row["hash"]:
+                return count, int(row["id"])
+            previous = row["hash"]
+        return count, None
+
 
 def _file_dict(f: SourceFile) -> dict[str, object]:
     return {"role": f.role, "path": f.path, "sha256": f.sha256, "size": f.size}
+
+
+# --------------------------------------------------------------- API keys and audit log
+
+AUDIT_CHANNELS = ("api", "cli", "batch", "scan", "web")
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """An issued API key, known by its id, label and sha256 (never by its text)."""
+
+    id: int
+    label: str
+    hash: str
+    created: str
+    revoked: str | None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked is None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One screening request: who asked, when, what, against which versions, the answer."""
+
+    id: int
+    at: str
+    who: str
+    channel: str
+    query: dict[str, Any]
+    versions: dict[str, Any]
+    results: Any
+    hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": self.at,
+            "who": self.who,
+            "channel": self.channel,
+            "query": self.query,
+            "versions": self.versions,
+            "results": self.results,
+            "hash": self.hash,
+        }
+
+
+def _row_to_key(row: sqlite3.Row) -> ApiKey:
+    return ApiKey(row["id"], row["label"], row["hash"], row["created"], row["revoked"])
+
+
+def _row_to_audit(row: sqlite3.Row) -> AuditEntry:
+    return AuditEntry(
+        int(row["id"]),
+        row["at"],
+        row["who"],
+        row["channel"],
+        orjson.loads(row["query"]),
+        orjson.loads(row["versions"]),
+        orjson.loads(row["results"]),
+        row["hash"],
+    )
+
+
+def _canonical(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _audit_hash(previous: str, *fields: str) -> str:
+    digest = hashlib.sha256(previous.encode())
+    for value in fields:
+        digest.update(b"\x1f" + value.encode())
+    return digest.hexdigest()
