@@ -1024,6 +1024,9 @@ def scan_cmd(
         _screening_versions(store, dataset)
         screener = Screener.open(store)
     mentions = scan_text(screener, text, threshold=threshold, datasets=dataset)
+    from sanctio.audit import log_scan
+
+    log_scan(store_path, text, mentions, screener.versions)
     if json_out:
         out = {"mentions": [m.to_dict() for m in mentions]}
         sys.stdout.write(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode() + "\n")

@@ -158,6 +158,7 @@ class Store:
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(_DDL)
         self._check_schema()
+        self._links: dict[tuple[str, int], dict[str, list[str]]] = {}
 
     def _check_schema(self) -> None:
         row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
@@ -407,17 +408,31 @@ class Store:
     def referrers(self, entity_id: str) -> list[Entity]:
         """Active entities whose relations point at ``entity_id`` ("Linked To: KIM, Kun").
 
-        Bodies are canonical JSON, so a substring test on the exact ``target_id`` value is
-        precise, and a scan of one dataset is fast enough for an interactive lookup.
+        Bodies are canonical JSON, so a substring test finds the entities with resolved
+        links without decoding the others.
         """
         dataset = entity_id.split(":", 1)[0]
-        needle = orjson.dumps({"target_id": entity_id}).decode()[1:-1]
-        rows = self.db.execute(
-            "SELECT b.data FROM history h JOIN bodies b ON b.hash = h.hash"
-            " WHERE h.dataset=? AND h.valid_to IS NULL AND instr(b.data, ?) > 0",
-            (dataset, needle.encode()),
-        ).fetchall()
-        return [Entity.from_json(r[0]) for r in rows]
+        active = self.active_version(dataset)
+        if active is None:
+            return []
+        key = (dataset, active.id)
+        links = self._links.get(key)
+        if links is None:
+            # One scan of the dataset's linking entities per version, then look-ups: a
+            # server answers many entity pages from the same version.
+            links = {}
+            needle = b'"target_id":"'
+            rows = self.db.execute(
+                "SELECT h.entity_id, b.data FROM history h JOIN bodies b ON b.hash = h.hash"
+                " WHERE h.dataset=? AND h.valid_to IS NULL AND instr(b.data, ?) > 0",
+                (dataset, needle),
+            ).fetchall()
+            for source_id, data in rows:
+                for rel in Entity.from_json(data).relations:
+                    if rel.target_id:
+                        links.setdefault(rel.target_id, []).append(source_id)
+            self._links[key] = links
+        return [e for e in (self.get(i) for i in sorted(set(links.get(entity_id, [])))) if e]
 
     def diff(self, dataset: str, old_version: int, new_version: int) -> EntityDiff:
         """Entities added, changed and removed between two versions of a dataset."""
