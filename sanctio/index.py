@@ -176,6 +176,9 @@ class Index:
         self.ids = ids
         self.rarity = rarity
         self.versions = versions
+        self.lengths = np.fromiter(
+            (r[2].count("\x1e") + 1 for r in records), dtype=np.float32, count=len(records)
+        )
         self.build_seconds = 0.0
         self._key_pos = {k: i for i, k in enumerate(keys)}
         self._tokens: dict[int, tuple[Token, ...]] = {}
@@ -329,8 +332,13 @@ class Index:
             uniq, first = np.unique(ids, return_index=True)  # first hit = best key
             total[uniq] += ws[first] * weight
         nz = np.flatnonzero(total)
-        top = nz[np.argpartition(-total[nz], limit)[:limit]] if len(nz) > limit else nz
-        order = top[np.argsort(-total[top], kind="stable")]
+        # Among equal hits, shorter names first: "Gazprom" before the hundreds of
+        # "Gazprom Neft ..." that share its one part, so a cap never drops the exact name.
+        ranked = total[nz] - 0.01 * self.lengths[nz]
+        if len(nz) > limit:
+            pick = np.argpartition(-ranked, limit)[:limit]
+            nz, ranked = nz[pick], ranked[pick]
+        order = nz[np.argsort(-ranked, kind="stable")]
         if cutoff > 0 and len(order):
             order = order[total[order] >= cutoff * total[order[0]]]
         return [int(i) for i in order]

@@ -632,10 +632,20 @@ LEGAL = frozenset(
 
 
 def _org_form(text: str) -> str:
-    """Legal forms in any language to one short form each, by rigour's maintained table."""
+    """Legal forms in any language to one short form each, by rigour's maintained table.
+
+    The table wants some forms dotted (``Sp. z o.o.``) and stumbles on others
+    (``T.E.G. Limited``, ``Liability. Company``), so the text is tried as written, with
+    dotted abbreviations closed up, and with stray full stops dropped; the reading with
+    the fewest words (the most forms recognised) wins.
+    """
     from rigour.names import replace_org_types_compare
 
-    return str(replace_org_types_compare(text.casefold()))
+    text = text.casefold()
+    undotted = _RE_DOTTED_ANY.sub(lambda m: m.group(0).replace(".", ""), text)
+    readings = dict.fromkeys((text, undotted, undotted.replace(". ", " ")))
+    forms = [str(replace_org_types_compare(r)) for r in readings]
+    return min(forms, key=lambda f: len(_RE_SPLIT.split(f.strip())))
 
 
 # Given names and their common short forms (English, Russian, German), both directions.
@@ -765,11 +775,7 @@ def _tokens_of(ascii_text: str, schema: str | None) -> tuple[Token, ...]:
     is_org = schema in _ORGS
     # "Joint Stock-Company" is "Joint Stock Company" and "S.A. de C.V." is "SA de CV" to
     # the legal-form table.
-    if schema in _PERSONS:
-        text = ascii_text
-    else:
-        undotted = _RE_DOTTED_ANY.sub(lambda m: m.group(0).replace(".", ""), ascii_text)
-        text = _org_form(undotted.replace("-", " "))
+    text = ascii_text if schema in _PERSONS else _org_form(ascii_text.replace("-", " "))
     raw = tokenize(text, ocr=not is_org)
     if schema not in _PERSONS:
         raw = [_ORG_SYNONYMS.get(t, t) for t in raw]
