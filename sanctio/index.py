@@ -321,7 +321,9 @@ class Index:
         if not lookups:
             return []
         lookups.sort(key=lambda x: -x[0])
-        total = np.zeros(len(self.records), dtype=np.float32)
+        # Sparse accumulation: the work grows with the postings met, not with the index.
+        part_ids: list[np.ndarray] = []
+        part_ws: list[np.ndarray] = []
         for n, (weight, hits) in enumerate(lookups):
             hits.sort(key=lambda h: -h[1])
             kept = [h for h in hits if len(h[0]) <= MAX_POSTINGS or n < 2]
@@ -330,15 +332,20 @@ class Index:
             ids = np.concatenate([h[0] for h in kept])
             ws = np.concatenate([np.full(len(h[0]), h[1], dtype=np.float32) for h in kept])
             uniq, first = np.unique(ids, return_index=True)  # first hit = best key
-            total[uniq] += ws[first] * weight
-        nz = np.flatnonzero(total)
+            part_ids.append(uniq)
+            part_ws.append(ws[first] * weight)
+        if not part_ids:
+            return []
+        nz, inverse = np.unique(np.concatenate(part_ids), return_inverse=True)
+        total_nz = np.bincount(inverse, weights=np.concatenate(part_ws)).astype(np.float32)
         # Among equal hits, shorter names first: "Gazprom" before the hundreds of
         # "Gazprom Neft ..." that share its one part, so a cap never drops the exact name.
-        ranked = total[nz] - 0.01 * self.lengths[nz]
+        ranked = total_nz - 0.01 * self.lengths[nz]
         if len(nz) > limit:
             pick = np.argpartition(-ranked, limit)[:limit]
             nz, ranked = nz[pick], ranked[pick]
-        order = nz[np.argsort(-ranked, kind="stable")]
+        sort = np.argsort(-ranked, kind="stable")
+        order, best = nz[sort], ranked[sort]
         if cutoff > 0 and len(order):
-            order = order[total[order] >= cutoff * total[order[0]]]
+            order = order[best >= cutoff * best[0]]
         return [int(i) for i in order]
