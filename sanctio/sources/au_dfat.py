@@ -48,6 +48,7 @@ from sanctio.sources.base import (
     ParseError,
     Source,
     excel_serial_date,
+    is_non_latin,
     logical_name,
     parse_date,
     read_bytes,
@@ -104,19 +105,6 @@ def _text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return " ".join(str(value).split())
-
-
-def _non_latin(text: str) -> bool:
-    """True when most letters are outside the Latin blocks (Arabic, Cyrillic, CJK...)."""
-    latin = other = 0
-    for ch in text:
-        if ch.isalpha():
-            code = ord(ch)
-            if code < 0x370 or 0x1E00 <= code <= 0x1EFF:
-                latin += 1
-            else:
-                other += 1
-    return other > latin
 
 
 # --- free-text fields -------------------------------------------------------------------
@@ -371,8 +359,8 @@ def _add_names(
         ctx.warn("empty name", ref)
         return
     m = _BRACKET.fullmatch(text)
-    if m and _non_latin(m[1]) != _non_latin(m[2]):
-        if _non_latin(m[1]):
+    if m and is_non_latin(m[1]) != is_non_latin(m[2]):
+        if is_non_latin(m[1]):
             text = m[1]  # "ፍትዊ ዓብዱረዛቕ (Tigrinya)": a language note
         else:
             text, extra = m[1], m[2]  # "Jin Tiesan (金铁三)": the original script
@@ -381,7 +369,7 @@ def _add_names(
     ):
         return
     if kind in (NameKind.ALIAS, NameKind.ORIGINAL_SCRIPT):
-        if _non_latin(text):
+        if is_non_latin(text):
             kind = NameKind.ORIGINAL_SCRIPT
         elif kind == NameKind.ORIGINAL_SCRIPT:
             ctx.warn("original-script name in Latin letters (kept as alias)", ref)

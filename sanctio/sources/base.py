@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import io
 import re
+import unicodedata
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -110,6 +111,27 @@ def register(source: Source) -> Source:
         raise ValueError(f"source {source.name!r} registered twice")
     SOURCES[source.name] = source
     return source
+
+
+def is_non_latin(text: str) -> bool:
+    """True when most letters of ``text`` are outside the Latin script (Cyrillic, Arabic,
+    CJK...): such a name is an original-script name, whatever language field says.
+
+    Decided by the letters themselves because language fields are often empty or say
+    nothing about script; Latin-1 and Latin Extended letters need no Unicode look-up.
+    """
+    if text.isascii():
+        return False
+    latin = other = 0
+    for ch in text:
+        if not ch.isalpha():
+            continue
+        code = ord(ch)
+        if code < 0x250 or 0x1E00 <= code <= 0x1EFF or "LATIN" in unicodedata.name(ch, ""):
+            latin += 1
+        else:
+            other += 1
+    return other > latin
 
 
 def logical_name(path: Path) -> str:

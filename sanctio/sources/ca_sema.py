@@ -45,6 +45,7 @@ from sanctio.sources.base import (
     ParseContext,
     ParseError,
     Source,
+    is_non_latin,
     logical_name,
     parse_date,
     read_bytes,
@@ -92,19 +93,6 @@ def _clean(value: str | None) -> str:
     if not value:
         return ""
     return _WS.sub(" ", _HYPHEN_WRAP.sub("-", value)).strip()
-
-
-def _non_latin(text: str) -> bool:
-    """True when most letters are outside the Latin blocks (Cyrillic, Arabic, CJK...)."""
-    latin = other = 0
-    for ch in text:
-        if ch.isalpha():
-            code = ord(ch)
-            if code < 0x370 or 0x1E00 <= code <= 0x1EFF:
-                latin += 1
-            else:
-                other += 1
-    return other > latin
 
 
 # --- alias splitting ----------------------------------------------------------------
@@ -219,7 +207,7 @@ def _and_separates(left: str, right: str) -> bool:
     """
     before = left.split()[-1:] or [""]
     after = right.split()[:1] or [""]
-    if _non_latin(before[0]) and _non_latin(after[0]):
+    if is_non_latin(before[0]) and is_non_latin(after[0]):
         return True
     lead = re.match(r"\w+", left.strip())
     follow = re.match(r"\w+", right.strip())
@@ -287,7 +275,7 @@ def split_aliases(raw: str, person: bool) -> list[tuple[str, str | None]]:
             next_word = line.split()[0]
             if prev_word.endswith((",", ";", "/")):
                 text = f"{text} {line}"
-            elif _non_latin(prev_word) != _non_latin(next_word):
+            elif is_non_latin(prev_word) != is_non_latin(next_word):
                 text = f"{text}; {line}"
             else:
                 text = f"{text} {line}"
@@ -352,7 +340,7 @@ def _schedule(value: str) -> str:
 def _add_alias(entity: Entity, name: str, lang: str | None, person: bool, primary: str) -> None:
     if name.casefold() == primary.casefold():
         return
-    if _non_latin(name):
+    if is_non_latin(name):
         kind = NameKind.ORIGINAL_SCRIPT
     elif person and len(name.split()) == 1:
         kind = NameKind.WEAK_ALIAS

@@ -71,13 +71,13 @@ from sanctio.sources.base import (
     ParseContext,
     ParseError,
     Source,
+    is_non_latin,
     logical_name,
     parse_date,
     read_bytes,
     register,
     to_country,
 )
-from sanctio.sources.eu_fsf import is_non_latin
 
 __all__ = ["COLUMNS", "classify", "custom_dataset", "parse", "parse_watchlist"]
 

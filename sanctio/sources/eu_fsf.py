@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -50,6 +49,7 @@ from sanctio.sources.base import (
     ParseContext,
     ParseError,
     Source,
+    is_non_latin,
     logical_name,
     parse_date,
     read_bytes,
@@ -57,7 +57,7 @@ from sanctio.sources.base import (
     to_country,
 )
 
-__all__ = ["DATASET", "classify", "is_non_latin", "parse"]
+__all__ = ["DATASET", "classify", "parse"]
 
 DATASET = "eu_fsf"
 NS = "http://eu.europa.ec/fpi/fsd/export"
@@ -120,21 +120,6 @@ def classify(path: Path, head: bytes) -> tuple[str, str] | None:
     if b"<WHOLE" in head and b"<ENTITY" in head:
         return DATASET, "xml"
     return None
-
-
-def is_non_latin(text: str) -> bool:
-    """True when a letter of ``text`` belongs to a script other than Latin.
-
-    Checks the characters because the EU's ``nameLanguage`` is often empty for Arabic or
-    Cyrillic names and says nothing about script for e.g. Turkish ones. Letters below U+0250
-    (Latin-1, Latin Extended-A/B) are decided without a Unicode name look-up.
-    """
-    for ch in text:
-        if ord(ch) < 0x250 or not ch.isalpha():
-            continue
-        if not unicodedata.name(ch, "").startswith("LATIN"):
-            return True
-    return False
 
 
 def parse(ctx: ParseContext, files: Mapping[str, Path]) -> Iterator[Entity]:

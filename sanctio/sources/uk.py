@@ -79,7 +79,6 @@ import csv
 import fnmatch
 import io
 import re
-import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
@@ -92,6 +91,7 @@ from sanctio.sources.base import (
     ParseContext,
     ParseError,
     Source,
+    is_non_latin,
     logical_name,
     parse_date,
     read_bytes,
@@ -222,15 +222,6 @@ def _scan_country(piece: str) -> str | None:
     return None
 
 
-def _is_non_latin(text: str) -> bool:
-    if text.isascii():
-        return False
-    for ch in text:
-        if ch.isalpha() and ord(ch) > 0x24F and not 0x1E00 <= ord(ch) <= 0x1EFF:
-            return "LATIN" not in unicodedata.name(ch, "")
-    return False
-
-
 def _uk_date(value: str) -> str | None:
     """dd/mm/yyyy with ``00`` or ``dd``/``mm`` for the unknown parts → ISO prefix."""
     text = value.strip()
@@ -348,7 +339,7 @@ class _Builder:
                 first, middle = given_parts[0], " ".join(given_parts[1:]) or None
         if not full:
             return
-        if kind is not NameKind.ORIGINAL_SCRIPT and _is_non_latin(full):
+        if kind is not NameKind.ORIGINAL_SCRIPT and is_non_latin(full):
             kind = NameKind.ORIGINAL_SCRIPT
         self.entity.add_name(
             Name(
@@ -363,7 +354,7 @@ class _Builder:
         )
 
     def plain_name(self, text: str, kind: NameKind, lang: str | None = None) -> None:
-        if kind is not NameKind.ORIGINAL_SCRIPT and _is_non_latin(text):
+        if kind is not NameKind.ORIGINAL_SCRIPT and is_non_latin(text):
             kind = NameKind.ORIGINAL_SCRIPT
         self.entity.add_name(Name(full=text, kind=kind, lang=lang))
 
