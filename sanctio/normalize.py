@@ -758,6 +758,9 @@ _ORG_SYNONYMS = {
 }
 
 
+_GREEK_ENDINGS = frozenset(("os", "as", "is", "es"))
+
+
 def _token(text: str, kind: Kind) -> Token:
     return Token(text, phonetic_key(text), kind)
 
@@ -815,6 +818,7 @@ def _analyze(name: str, schema: str | None) -> tuple[tuple[Token, ...], ...]:
     if schema not in _PERSONS and not ascii_only:
         text = _org_form(text)  # "beschränkter Haftung" must be matched before ASCII folding
     cjk = not ascii_only and any(_is_hangul(c) or _is_han(c) for c in text)
+    greek = not ascii_only and any("\u0370" <= c <= "\u03ff" for c in text)
     out: list[tuple[Token, ...]] = []
     for rendering in renderings(text):
         tokens = _tokens_of(rendering, schema)
@@ -834,6 +838,17 @@ def _analyze(name: str, schema: str | None) -> tuple[tuple[Token, ...], ...]:
             for v in list(variants):
                 for alt in _KOREAN_SURNAMES.get(v[0].text, ()):
                     variants.append((_token(alt, Kind.NAME), *v[1:]))
+        if greek:
+            # Greek names carry their case ending (Alexandros, Nikolaos, Giorgos); other
+            # languages write the stem (Alexander, Nicholas, George).
+            stems = tuple(
+                _token(t.text[:-2], t.kind)
+                if len(t.text) > 5 and t.text[-2:] in _GREEK_ENDINGS
+                else t
+                for t in tokens
+            )
+            if stems != tokens:
+                variants.append(stems)
         for v in variants:
             if v not in out:
                 out.append(v)
