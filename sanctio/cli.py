@@ -256,32 +256,29 @@ def lists_cmd(
             err.print("no lists loaded yet: run `sanctio update` (or `sanctio update --from DIR`)")
             raise typer.Exit(1)
         table = Table(title="sanctions lists")
-        for col in (
-            "dataset",
-            "version",
-            "id",
-            "published",
-            "loaded",
-            "status",
-            "entities",
-            "names",
-        ):
+        # Narrow enough for an 80-column terminal; --all adds when each version was
+        # loaded, --json says everything. "version" is the id `show --version` takes.
+        columns = ["dataset", "version", "published", "status", "entities", "names"]
+        if all_versions:
+            columns.insert(3, "loaded")
+        for col in columns:
             table.add_column(
                 col,
-                justify="right" if col in ("id", "entities", "names") else "left",
-                no_wrap=col in ("dataset", "version", "published", "entities", "names"),
+                justify="right" if col in ("version", "entities", "names") else "left",
+                no_wrap=col != "status",
+                min_width=len(col),
             )
         for v in versions:
-            table.add_row(
-                v.dataset,
-                v.version,
-                str(v.id),
-                v.published or "-",
-                v.fetched_at.strftime("%Y-%m-%d %H:%M"),
-                v.status if v.status != "refused" else f"[red]refused[/]: {v.message}",
-                f"{v.entity_count:,}",
-                f"{v.name_count:,}",
-            )
+            cells = {
+                "dataset": v.dataset,
+                "version": str(v.id),
+                "published": v.published or "-",
+                "loaded": v.fetched_at.strftime("%Y-%m-%d %H:%M"),
+                "status": v.status if v.status != "refused" else f"[red]refused[/]: {v.message}",
+                "entities": f"{v.entity_count:,}",
+                "names": f"{v.name_count:,}",
+            }
+            table.add_row(*(cells[c] for c in columns))
         console.print(table)
 
 
