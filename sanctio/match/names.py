@@ -125,7 +125,7 @@ def _similarity(at: str, ak: str, akind: Kind, bt: str, bk: str, bkind: Kind) ->
         # Romanisations differ in vowels: Mohammed/Muhammad, Jeong/Jong, Eun/Un. But in a
         # short part a changed vowel is another name (Chen/Chin, Yun/Yin), while a vowel
         # added or dropped (Jeong/Jong, Uun/Un) is still a spelling.
-        close = sim >= 0.6 or (sim >= 0.5 and abs(len(at) - len(bt)) <= 1)
+        close = sim >= 0.6 or (sim >= 0.55 and abs(len(at) - len(bt)) <= 1)
         if abjad or (shortest >= 5 and close) or (len(at) != len(bt) and sim >= 0.6):
             sim = max(sim, 0.95)
     elif abjad and shortest >= 2 and (abjad_key(at) or ak) == (abjad_key(bt) or bk):
