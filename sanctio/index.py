@@ -182,14 +182,40 @@ class Index:
         self.build_seconds = 0.0
         self._key_pos = {k: i for i, k in enumerate(keys)}
         self._tokens: dict[int, tuple[Token, ...]] = {}
+        self._by_identifier: dict[str, list[int]] | None = None
+        self._first_record: np.ndarray | None = None
+
+    _DERIVED = ("_key_pos", "_tokens", "_by_identifier", "_first_record")
 
     def __getstate__(self) -> dict[str, object]:
-        return {k: v for k, v in self.__dict__.items() if k not in ("_key_pos", "_tokens")}
+        return {k: v for k, v in self.__dict__.items() if k not in self._DERIVED}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
         self._key_pos = {k: i for i, k in enumerate(self.keys)}
         self._tokens = {}
+        self._by_identifier = None
+        self._first_record = None
+
+    def entities_with_identifier(self, ids: Sequence[str]) -> list[int]:
+        """Listings holding any of these normalised identifiers (map built on first use)."""
+        if self._by_identifier is None:
+            by_id: dict[str, list[int]] = {}
+            for ei, info in enumerate(self.entities):
+                for ident in info.identifiers:
+                    by_id.setdefault(ident, []).append(ei)
+            self._by_identifier = by_id
+        found = {ei for i in ids for ei in self._by_identifier.get(i, ())}
+        return sorted(found)
+
+    def records_of(self, entity: int) -> range:
+        """The name records of one listing: ``build`` files them consecutively."""
+        if self._first_record is None:
+            owners = np.fromiter(
+                (r[0] for r in self.records), dtype=np.int64, count=len(self.records)
+            )
+            self._first_record = np.searchsorted(owners, np.arange(len(self.entities) + 1))
+        return range(int(self._first_record[entity]), int(self._first_record[entity + 1]))
 
     def tokens(self, record: int) -> tuple[Token, ...]:
         cached = self._tokens.get(record)

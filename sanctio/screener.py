@@ -176,8 +176,8 @@ class Screener:
         for ri in index.candidates(prepared.renderings, limit=candidates, cutoff=cutoff):
             by_entity.setdefault(index.records[ri][0], []).append(ri)
         if prepared.identifiers:
-            for ei in self._by_identifier(prepared.identifiers):
-                by_entity.setdefault(ei, [r for r, rec in enumerate(index.records) if rec[0] == ei])
+            for ei in index.entities_with_identifier(prepared.identifiers):
+                by_entity.setdefault(ei, list(index.records_of(ei)))
         out: list[Match] = []
         memo: dict[tuple[int, tuple[Token, ...]], NameScore] = {}
         for ei, records in by_entity.items():
@@ -205,22 +205,22 @@ class Screener:
         out.sort(key=lambda m: (-m.score, m.entity_id))
         return out[:limit]
 
-    def _by_identifier(self, ids: tuple[str, ...]) -> list[int]:
-        wanted = set(ids)
-        return [i for i, e in enumerate(self.index.entities) if wanted.intersection(e.identifiers)]
+
+def _active(store: Store) -> dict[str, int]:
+    return {v.dataset: v.id for v in store.active_versions()}
 
 
-def index_path(store: Store) -> Path:
+def index_path(store: Store, versions: dict[str, int] | None = None) -> Path:
     """Where the index for a store's active versions lives (beside the store)."""
-    versions = {v.dataset: v.id for v in store.active_versions()}
+    versions = _active(store) if versions is None else versions
     return store.path.parent / "index" / f"{Index.fingerprint(versions)}.pickle"
 
 
 def build_index(store: Store) -> Index:
     """Build the index of a store's active versions, save it, drop stale ones."""
-    versions = {v.dataset: v.id for v in store.active_versions()}
+    versions = _active(store)
     index = Index.build(store.all_entities(), versions)
-    path = index_path(store)
+    path = index_path(store, versions)
     index.save(path)
     for old in path.parent.glob("*.pickle"):
         if old != path:

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sanctio.index import EntityInfo
 
-PERSON_LIKE = {"Person", "LegalEntity"}
 ORG_LIKE = {"Organization", "Company", "LegalEntity"}
 COMPATIBLE: dict[str, set[str]] = {
     "Person": {"Person", "LegalEntity"},

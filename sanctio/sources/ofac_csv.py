@@ -245,25 +245,21 @@ def _h_pob(st: _Remarks, label: str, value: str, seg: str) -> bool:
     return True
 
 
-def _h_nationality(st: _Remarks, label: str, value: str, seg: str) -> bool:
-    code = st.country(value, seg)
-    if code:
-        _append(st.entity.nationalities, code)
-    return code is not None
+def _country_into(field: str) -> Handler:
+    """A handler putting the country a remark names into ``entity.<field>``."""
+
+    def handler(st: _Remarks, label: str, value: str, seg: str) -> bool:
+        code = st.country(value, seg)
+        if code:
+            _append(getattr(st.entity, field), code)
+        return code is not None
+
+    return handler
 
 
-def _h_citizen(st: _Remarks, label: str, value: str, seg: str) -> bool:
-    code = st.country(value, seg)
-    if code:
-        _append(st.entity.citizenships, code)
-    return code is not None
-
-
-def _h_registration_country(st: _Remarks, label: str, value: str, seg: str) -> bool:
-    code = st.country(value, seg)
-    if code:
-        _append(st.entity.countries, code)
-    return code is not None
+_h_nationality = _country_into("nationalities")
+_h_citizen = _country_into("citizenships")
+_h_registration_country = _country_into("countries")
 
 
 def _h_gender(st: _Remarks, label: str, value: str, seg: str) -> bool:
